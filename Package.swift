@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Compiler settings shared by every Swift target: Swift 6 language mode is the package default;
+/// these add the checks we hold ourselves to.
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "twindup",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "twindup", targets: ["twindup"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Debian's C libraries. libinotifytools ships no .pc file, so its module map links it by name.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // setjmp-guarded wrappers: libjpeg and libpng report fatal errors by longjmp, which Swift cannot catch.
+        .target(name: "CTwindupShims", dependencies: ["CPNG", "CJPEG"]),
+        .target(
+            name: "ImageIO",
+            dependencies: ["CTwindupShims", "CPNG", "CJPEG"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "NeuralNet",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "twindup",
+            dependencies: [
+                "ImageIO",
+                "NeuralNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], swiftSettings: strictSwift),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], swiftSettings: strictSwift),
+    ],
+    swiftLanguageModes: [.v6]
+)
