@@ -1,9 +1,10 @@
 import ArgumentParser
 
 @main
-struct Twindup: ParsableCommand {
+struct Twindup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "twindup",
-        abstract: "Find near-duplicate images with a twin convolutional network."
+        abstract: "Find near-duplicate images with a twin convolutional network.",
+        subcommands: [InfoCommand.self, BenchCommand.self]
     )
 }
