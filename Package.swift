@@ -4,7 +4,7 @@ import PackageDescription
 /// Compiler settings shared by every Swift target: Swift 6 language mode is the package default;
 /// these add the checks we hold ourselves to.
 let strictSwift: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -30,6 +30,7 @@ let package = Package(
             dependencies: ["CTwindupShims", "CPNG", "CJPEG"],
             swiftSettings: strictSwift
         ),
+        .target(name: "ImageHashing", swiftSettings: strictSwift),
         .target(
             name: "NeuralNet",
             dependencies: ["COpenBLAS"],
@@ -46,6 +47,7 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], swiftSettings: strictSwift),
+        .testTarget(name: "ImageHashingTests", dependencies: ["ImageHashing"], swiftSettings: strictSwift),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]
