@@ -36,6 +36,11 @@ let package = Package(
             dependencies: ["COpenBLAS"],
             swiftSettings: strictSwift
         ),
+        .target(
+            name: "TwinModel",
+            dependencies: ["ImageHashing"],
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "twindup",
             dependencies: [
@@ -48,6 +53,7 @@ let package = Package(
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], swiftSettings: strictSwift),
         .testTarget(name: "ImageHashingTests", dependencies: ["ImageHashing"], swiftSettings: strictSwift),
+        .testTarget(name: "TwinModelTests", dependencies: ["TwinModel"], swiftSettings: strictSwift),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]
