@@ -1,0 +1,225 @@
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jpeg_guard.h"
+
+/* Aborts progressive files with absurd scan counts: each scan re-walks the whole coefficient buffer, so
+ * a small file with thousands of scans costs minutes of CPU (a "scan bomb"). */
+typedef struct twindup_scan_monitor {
+    struct jpeg_progress_mgr base;
+    twindup_jpeg_guard *guard;
+} twindup_scan_monitor;
+
+static void twindup_jpeg_check_scans(j_common_ptr cinfo) {
+    twindup_scan_monitor *monitor = (twindup_scan_monitor *)cinfo->progress;
+    j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
+    if (cinfo->is_decompressor && decompress->input_scan_number > (int)monitor->guard->max_scans) {
+        twindup_jpeg_guard *guard = monitor->guard;
+        guard->failure = TWINDUP_TOO_LARGE;
+        snprintf(guard->message, sizeof guard->message, "more than %u progressive scans (a scan bomb)",
+                 guard->max_scans);
+        longjmp(guard->jump, 1);
+    }
+}
+
+static void twindup_jpeg_copy_exif(j_decompress_ptr cinfo, twindup_decoded *out) {
+    static const unsigned char prefix[6] = {'E', 'x', 'i', 'f', 0, 0};
+    for (jpeg_saved_marker_ptr marker = cinfo->marker_list; marker != NULL; marker = marker->next) {
+        if (marker->marker != JPEG_APP0 + 1 || marker->data_length <= sizeof prefix ||
+            memcmp(marker->data, prefix, sizeof prefix) != 0) {
+            continue;
+        }
+        size_t length = marker->data_length - sizeof prefix;
+        out->exif = malloc(length);
+        if (out->exif != NULL) { /* EXIF is optional: without memory for it the image is still upright-less */
+            memcpy(out->exif, marker->data + sizeof prefix, length);
+            out->exif_length = length;
+        }
+        return;
+    }
+}
+
+/* Picks the smallest scale M/8 whose short output side is at least min_short_side. */
+static void twindup_jpeg_choose_scale(j_decompress_ptr cinfo, uint32_t min_short_side) {
+    cinfo->scale_denom = 8;
+    for (unsigned int numerator = 1; numerator <= 8; numerator++) {
+        cinfo->scale_num = numerator;
+        jpeg_calc_output_dimensions(cinfo);
+        JDIMENSION short_side =
+            cinfo->output_width < cinfo->output_height ? cinfo->output_width : cinfo->output_height;
+        if (short_side >= min_short_side) {
+            return;
+        }
+    }
+}
+
+static uint8_t twindup_multiply_255(unsigned int a, unsigned int b) {
+    return (uint8_t)((a * b + 127) / 255);
+}
+
+/* Adobe applications write CMYK (and YCCK, which libjpeg turns into CMYK) with inverted samples. */
+static void twindup_cmyk_row_to_rgb(const JSAMPLE *cmyk, uint8_t *rgb, JDIMENSION width, int inverted) {
+    for (JDIMENSION x = 0; x < width; x++, cmyk += 4, rgb += 3) {
+        unsigned int c = cmyk[0], m = cmyk[1], y = cmyk[2], k = cmyk[3];
+        if (!inverted) {
+            c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
+        }
+        rgb[0] = twindup_multiply_255(c, k);
+        rgb[1] = twindup_multiply_255(m, k);
+        rgb[2] = twindup_multiply_255(y, k);
+    }
+}
+
+static twindup_status twindup_jpeg_fail(twindup_jpeg_guard *guard, twindup_status status, const char *message) {
+    guard->failure = status;
+    snprintf(guard->message, sizeof guard->message, "%s", message);
+    return status;
+}
+
+twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t min_short_side,
+                                   const twindup_limits *limits, twindup_decoded *out, twindup_error *error) {
+    if (data == NULL || out == NULL || error == NULL || limits == NULL || size == 0 || size > ULONG_MAX) {
+        return TWINDUP_INVALID_ARGUMENT;
+    }
+    memset(out, 0, sizeof *out);
+    error->message[0] = '\0';
+
+    struct jpeg_decompress_struct cinfo;
+    twindup_jpeg_guard guard;
+    twindup_scan_monitor monitor;
+    cinfo.err = twindup_jpeg_guard_install(&guard);
+    guard.max_scans = limits->max_progressive_scans;
+    twindup_status status = TWINDUP_OK;
+
+    if (setjmp(guard.jump)) {
+        status = twindup_jpeg_guard_status(&guard);
+        goto cleanup;
+    }
+    jpeg_create_decompress(&cinfo);
+    cinfo.mem->max_memory_to_use =
+        limits->max_decoder_bytes > (uint64_t)LONG_MAX ? LONG_MAX : (long)limits->max_decoder_bytes;
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
+    memset(&monitor, 0, sizeof monitor);
+    monitor.base.progress_monitor = twindup_jpeg_check_scans;
+    monitor.guard = &guard;
+    cinfo.progress = &monitor.base;
+
+    if (jpeg_read_header(&cinfo, TRUE) != JPEG_HEADER_OK) {
+        status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "no image in the JPEG data");
+        goto cleanup;
+    }
+    out->stored_width = cinfo.image_width;
+    out->stored_height = cinfo.image_height;
+    if (cinfo.image_width == 0 || cinfo.image_height == 0) {
+        status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "JPEG header gives a zero image size");
+        goto cleanup;
+    }
+    /* The limit check comes before jpeg_start_decompress, which allocates the decoder's buffers. */
+    if ((uint64_t)cinfo.image_width * cinfo.image_height > limits->max_pixels) {
+        guard.failure = TWINDUP_TOO_LARGE;
+        snprintf(guard.message, sizeof guard.message, "%ux%u pixels is over the limit of %llu pixels",
+                 cinfo.image_width, cinfo.image_height, (unsigned long long)limits->max_pixels);
+        status = TWINDUP_TOO_LARGE;
+        goto cleanup;
+    }
+    int is_cmyk = 0;
+    switch (cinfo.jpeg_color_space) {
+    case JCS_GRAYSCALE:
+    case JCS_YCbCr:
+    case JCS_RGB:
+        cinfo.out_color_space = JCS_RGB;
+        break;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        cinfo.out_color_space = JCS_CMYK;
+        is_cmyk = 1;
+        break;
+    default:
+        status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "unsupported JPEG colour space");
+        goto cleanup;
+    }
+    twindup_jpeg_copy_exif(&cinfo, out);
+    if (min_short_side > 0) {
+        twindup_jpeg_choose_scale(&cinfo, min_short_side);
+    }
+    jpeg_calc_output_dimensions(&cinfo);
+    if (cinfo.output_components != (is_cmyk ? 4 : 3)) {
+        status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "unexpected number of output components");
+        goto cleanup;
+    }
+    if (!jpeg_start_decompress(&cinfo)) {
+        status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder suspended on complete input");
+        goto cleanup;
+    }
+    JDIMENSION width = cinfo.output_width;
+    size_t row_bytes = (size_t)width * 3;
+    uint64_t bytes = (uint64_t)row_bytes * cinfo.output_height;
+    out->pixels = malloc((size_t)bytes);
+    if (out->pixels == NULL) {
+        status = twindup_jpeg_fail(&guard, TWINDUP_OUT_OF_MEMORY, "out of memory for the pixel buffer");
+        goto cleanup;
+    }
+    out->pixel_buffer_bytes = bytes;
+    out->width = width;
+    out->height = cinfo.output_height;
+
+    JSAMPARRAY cmyk_row = NULL;
+    if (is_cmyk) {
+        cmyk_row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE, width * 4, 1);
+    }
+    enum { batch = 8 };
+    JSAMPROW rows[batch];
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JDIMENSION first = cinfo.output_scanline;
+        JDIMENSION read;
+        if (is_cmyk) {
+            read = jpeg_read_scanlines(&cinfo, cmyk_row, 1);
+            if (read == 1) {
+                twindup_cmyk_row_to_rgb(cmyk_row[0], out->pixels + first * row_bytes, width, cinfo.saw_Adobe_marker);
+            }
+        } else {
+            JDIMENSION wanted = cinfo.output_height - first < batch ? cinfo.output_height - first : batch;
+            for (JDIMENSION i = 0; i < wanted; i++) {
+                rows[i] = out->pixels + (size_t)(first + i) * row_bytes;
+            }
+            read = jpeg_read_scanlines(&cinfo, rows, wanted);
+        }
+        if (read == 0) {
+            status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder returned no rows");
+            goto cleanup;
+        }
+        out->decoded_pixels += (uint64_t)read * width;
+    }
+    if (!jpeg_finish_decompress(&cinfo)) {
+        status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder suspended at the end of the image");
+        goto cleanup;
+    }
+
+cleanup:
+    jpeg_destroy_decompress(&cinfo);
+    out->warning_count = guard.warning_count;
+    memcpy(out->first_warning, guard.first_warning, sizeof out->first_warning);
+    if (status != TWINDUP_OK) {
+        snprintf(error->message, sizeof error->message, "%s", guard.message);
+        uint64_t allocated = out->pixel_buffer_bytes;
+        uint32_t stored_width = out->stored_width, stored_height = out->stored_height;
+        twindup_decoded_free(out);
+        out->pixel_buffer_bytes = allocated;
+        out->stored_width = stored_width;
+        out->stored_height = stored_height;
+    }
+    return status;
+}
+
+void twindup_decoded_free(twindup_decoded *decoded) {
+    if (decoded == NULL) {
+        return;
+    }
+    free(decoded->pixels);
+    free(decoded->exif);
+    memset(decoded, 0, sizeof *decoded);
+}
+
+void twindup_buffer_free(uint8_t *buffer) { free(buffer); }

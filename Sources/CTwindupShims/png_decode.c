@@ -1,0 +1,190 @@
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <png.h>
+
+#include "CTwindupShims.h"
+
+/* Ancillary chunks (text, ICC profiles, eXIf) larger than this are skipped with a warning. */
+#define TWINDUP_PNG_CHUNK_MALLOC_MAX (8u * 1024u * 1024u)
+/* Stops files made of millions of tiny unknown or text chunks. */
+#define TWINDUP_PNG_CHUNK_CACHE_MAX 1000u
+
+typedef struct twindup_png_context {
+    jmp_buf jump;
+    const uint8_t *data;
+    size_t size;
+    size_t offset;
+    int ran_out_of_data;
+    int image_complete; /* every row was decoded; later errors only lose trailing chunks */
+    png_bytep *rows;
+    twindup_decoded *out;
+    char message[240];
+} twindup_png_context;
+
+static void twindup_png_error(png_structp png, png_const_charp message) {
+    twindup_png_context *context = png_get_error_ptr(png);
+    snprintf(context->message, sizeof context->message, "%s", message);
+    longjmp(context->jump, 1);
+}
+
+static void twindup_png_warning(png_structp png, png_const_charp message) {
+    twindup_png_context *context = png_get_error_ptr(png);
+    twindup_decoded *out = context->out;
+    if (out->warning_count == 0) {
+        snprintf(out->first_warning, sizeof out->first_warning, "%s", message);
+    }
+    if (out->warning_count < UINT32_MAX) {
+        out->warning_count++;
+    }
+}
+
+static void twindup_png_read(png_structp png, png_bytep destination, size_t length) {
+    twindup_png_context *context = png_get_io_ptr(png);
+    if (length > context->size - context->offset) {
+        context->ran_out_of_data = 1;
+        png_error(png, "the file ends before the image does");
+    }
+    memcpy(destination, context->data + context->offset, length);
+    context->offset += length;
+}
+
+/* Alpha is composited over white in the stored (gamma-encoded) values, as image viewers show it. */
+static void twindup_composite_rgba_over_white(uint8_t *pixels, uint64_t pixel_count) {
+    const uint8_t *source = pixels;
+    uint8_t *destination = pixels;
+    for (uint64_t i = 0; i < pixel_count; i++, source += 4, destination += 3) {
+        unsigned int alpha = source[3];
+        unsigned int white = 255u * (255u - alpha);
+        destination[0] = (uint8_t)((source[0] * alpha + white + 127u) / 255u);
+        destination[1] = (uint8_t)((source[1] * alpha + white + 127u) / 255u);
+        destination[2] = (uint8_t)((source[2] * alpha + white + 127u) / 255u);
+    }
+}
+
+static void twindup_png_copy_exif(png_structp png, png_infop info, twindup_decoded *out) {
+    png_uint_32 length = 0;
+    png_bytep exif = NULL;
+    if (png_get_eXIf_1(png, info, &length, &exif) == 0 || exif == NULL || length == 0) {
+        return;
+    }
+    out->exif = malloc(length);
+    if (out->exif != NULL) {
+        memcpy(out->exif, exif, length);
+        out->exif_length = length;
+    }
+}
+
+twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindup_limits *limits,
+                                  twindup_decoded *out, twindup_error *error) {
+    if (data == NULL || out == NULL || error == NULL || limits == NULL || size == 0) {
+        return TWINDUP_INVALID_ARGUMENT;
+    }
+    memset(out, 0, sizeof *out);
+    error->message[0] = '\0';
+    twindup_png_context context;
+    memset(&context, 0, sizeof context);
+    context.data = data;
+    context.size = size;
+    context.out = out;
+
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, twindup_png_error, twindup_png_warning);
+    if (png == NULL) {
+        snprintf(error->message, sizeof error->message, "out of memory for the PNG reader");
+        return TWINDUP_OUT_OF_MEMORY;
+    }
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        snprintf(error->message, sizeof error->message, "out of memory for the PNG reader");
+        return TWINDUP_OUT_OF_MEMORY;
+    }
+    twindup_status status = TWINDUP_OK;
+    if (setjmp(context.jump)) {
+        if (context.image_complete) {
+            twindup_png_warning(png, context.message);
+            goto finish;
+        }
+        status = context.ran_out_of_data ? TWINDUP_TRUNCATED : TWINDUP_CORRUPT;
+        if (strstr(context.message, "exceeds user limit") != NULL) {
+            status = TWINDUP_TOO_LARGE;
+        }
+        goto cleanup;
+    }
+    /* Any side longer than the pixel limit cannot fit in it; libpng refuses such an IHDR itself. */
+    png_uint_32 max_side = limits->max_pixels > PNG_UINT_31_MAX ? PNG_UINT_31_MAX : (png_uint_32)limits->max_pixels;
+    png_set_user_limits(png, max_side, max_side);
+    png_set_chunk_malloc_max(png, TWINDUP_PNG_CHUNK_MALLOC_MAX);
+    png_set_chunk_cache_max(png, TWINDUP_PNG_CHUNK_CACHE_MAX);
+    png_set_read_fn(png, &context, twindup_png_read);
+    png_read_info(png, info);
+
+    png_uint_32 width = 0, height = 0;
+    int bit_depth = 0, color_type = 0, interlace = 0;
+    if (png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL) == 0) {
+        snprintf(context.message, sizeof context.message, "missing IHDR");
+        status = TWINDUP_CORRUPT;
+        goto cleanup;
+    }
+    out->stored_width = width;
+    out->stored_height = height;
+    uint64_t pixel_count = (uint64_t)width * height;
+    /* Checked from IHDR alone, before libpng allocates row buffers and before our pixel buffer. */
+    if (pixel_count > limits->max_pixels) {
+        snprintf(context.message, sizeof context.message, "%ux%u pixels is over the limit of %llu pixels",
+                 width, height, (unsigned long long)limits->max_pixels);
+        status = TWINDUP_TOO_LARGE;
+        goto cleanup;
+    }
+    png_set_expand(png);   /* palette to RGB, gray below 8 bits to 8 bits, tRNS to an alpha channel */
+    png_set_scale_16(png); /* 16-bit samples rounded to 8 bits, not truncated */
+    png_set_gray_to_rgb(png);
+    if ((color_type & PNG_COLOR_MASK_ALPHA) == 0 && png_get_valid(png, info, PNG_INFO_tRNS) == 0) {
+        png_set_filler(png, 0xFF, PNG_FILLER_AFTER);
+    }
+    (void)png_set_interlace_handling(png); /* the pass count; png_read_image runs every pass itself */
+    png_read_update_info(png, info);
+    if (png_get_channels(png, info) != 4 || png_get_bit_depth(png, info) != 8 ||
+        png_get_rowbytes(png, info) != (size_t)width * 4) {
+        snprintf(context.message, sizeof context.message, "unexpected PNG layout after transformation");
+        status = TWINDUP_CORRUPT;
+        goto cleanup;
+    }
+    uint64_t bytes = pixel_count * 4;
+    out->pixels = malloc((size_t)bytes);
+    context.rows = malloc(sizeof(png_bytep) * height);
+    if (out->pixels == NULL || context.rows == NULL) {
+        snprintf(context.message, sizeof context.message, "out of memory for the pixel buffer");
+        status = TWINDUP_OUT_OF_MEMORY;
+        goto cleanup;
+    }
+    out->pixel_buffer_bytes = bytes;
+    for (png_uint_32 y = 0; y < height; y++) {
+        context.rows[y] = out->pixels + (size_t)y * width * 4;
+    }
+    png_read_image(png, context.rows);
+    context.image_complete = 1;
+    png_read_end(png, info); /* eXIf may follow the image data */
+
+finish:
+    out->width = out->stored_width;
+    out->height = out->stored_height;
+    out->decoded_pixels = (uint64_t)out->width * out->height;
+    twindup_composite_rgba_over_white(out->pixels, out->decoded_pixels);
+    twindup_png_copy_exif(png, info, out);
+
+cleanup:
+    free(context.rows);
+    png_destroy_read_struct(&png, &info, NULL);
+    if (status != TWINDUP_OK) {
+        snprintf(error->message, sizeof error->message, "%s", context.message);
+        uint64_t allocated = out->pixel_buffer_bytes;
+        uint32_t stored_width = out->stored_width, stored_height = out->stored_height;
+        twindup_decoded_free(out);
+        out->pixel_buffer_bytes = allocated;
+        out->stored_width = stored_width;
+        out->stored_height = stored_height;
+    }
+    return status;
+}

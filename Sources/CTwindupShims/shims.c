@@ -1,2 +1,0 @@
-#include "CTwindupShims.h"
-int twindup_shims_version(void) { return 1; }

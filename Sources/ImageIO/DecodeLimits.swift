@@ -1,0 +1,21 @@
+/// Bounds that refuse decompression bombs before any pixel buffer is allocated.
+public struct DecodeLimits: Sendable, Equatable {
+    /// Largest stored width × height accepted (default 100 megapixels).
+    public var maxPixels: Int
+    /// Largest file read into memory (default 256 MiB).
+    public var maxFileBytes: Int
+    /// Progressive JPEGs with more scans than this are refused: each scan re-walks the whole image, so a few
+    /// kilobytes of scans can cost minutes of CPU. Real encoders write about ten.
+    public var maxProgressiveScans: Int
+
+    public init(maxPixels: Int = 100_000_000, maxFileBytes: Int = 256 << 20, maxProgressiveScans: Int = 500) {
+        precondition(maxPixels > 0 && maxFileBytes > 0 && maxProgressiveScans > 0, "limits must be positive")
+        self.maxPixels = maxPixels
+        self.maxFileBytes = maxFileBytes
+        self.maxProgressiveScans = maxProgressiveScans
+    }
+
+    /// libjpeg's working memory (progressive coefficient buffers hold 2 bytes per sample, up to 4 components),
+    /// with room for its small tables.
+    var maxDecoderBytes: Int { maxPixels * 8 + (64 << 20) }
+}

@@ -1,0 +1,9 @@
+/// What one decode cost, counted rather than timed, so tests can compare work without a clock.
+public struct DecodeWork: Sendable, Equatable {
+    /// Bytes of pixel buffer the codec allocated (0 when the file was refused before allocating).
+    public var pixelBufferBytes: Int = 0
+    /// Pixels the codec produced (after DCT-domain scaling, before orientation).
+    public var decodedPixels: Int = 0
+
+    public init() {}
+}
