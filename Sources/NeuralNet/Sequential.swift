@@ -1,0 +1,88 @@
+/// Layers applied in order. Each layer's `name` prefixes its tensors (`block1.pointwise.weight`), so names must
+/// be unique within a network.
+public final class Sequential: Layer {
+    public let name: String
+    public let layers: [any Layer]
+
+    public init(name: String = "", _ layers: [any Layer]) {
+        precondition(Set(layers.map(\.name)).count == layers.count, "layer names must be unique")
+        self.name = name
+        self.layers = layers
+    }
+
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// Every saved tensor under its full name, in layer order.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        layers.flatMap { layer in layer.parameters.map { ("\(layer.name).\($0.name)", $0) } }
+    }
+
+    public func zeroGradients() { for parameter in parameters { parameter.zeroGradient() } }
+
+    public func outputShape(for inputShape: [Int]) throws(NeuralNetError) -> [Int] {
+        var shape = inputShape
+        for layer in layers { shape = try layer.outputShape(for: shape) }
+        return shape
+    }
+
+    public func flops(for inputShape: [Int]) -> Int {
+        var shape = inputShape
+        var total = 0
+        for layer in layers {
+            total += layer.flops(for: shape)
+            guard let next = try? layer.outputShape(for: shape) else { return total }
+            shape = next
+        }
+        return total
+    }
+
+    public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
+        context.applyBLASPolicy()
+        var value = input
+        for layer in layers { value = try layer.forward(value, context: context) }
+        return value
+    }
+
+    public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
+        context.applyBLASPolicy()
+        var gradient = outputGradient
+        for layer in layers.reversed() { gradient = try layer.backward(gradient, context: context) }
+        return gradient
+    }
+
+    /// Loads every tensor by name; fails naming the first tensor missing, extra or of the wrong shape.
+    public func load(_ weights: SafeTensors) throws(NeuralNetError) {
+        try weights.assign(to: namedParameters)
+    }
+
+    public func weights(metadata: [String: String] = [:]) -> SafeTensors {
+        SafeTensors(tensors: Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value) }), metadata: metadata)
+    }
+
+    /// An inference-only copy in which every BatchNorm is folded into the convolution before it and every ReLU
+    /// after a convolution is fused into it: one pass over each feature map instead of three.
+    public func foldedForInference() -> Sequential {
+        var folded: [any Layer] = []
+        var index = 0
+        while index < layers.count {
+            let layer = layers[index]
+            var next = index + 1
+            var norm: BatchNorm?
+            if next < layers.count, let batchNorm = layers[next] as? BatchNorm, layer is Conv2D || layer is DepthwiseConv2D {
+                norm = batchNorm
+                next += 1
+            }
+            let fuseReLU = next < layers.count && layers[next] is ReLU && (layer is Conv2D || layer is DepthwiseConv2D)
+            if fuseReLU { next += 1 }
+            if let conv = layer as? Conv2D {
+                folded.append(InferenceFolding.fold(conv, norm: norm, relu: fuseReLU))
+            } else if let depthwise = layer as? DepthwiseConv2D {
+                folded.append(InferenceFolding.fold(depthwise, norm: norm, relu: fuseReLU))
+            } else {
+                folded.append(layer)
+            }
+            index = next
+        }
+        return Sequential(name: name, folded)
+    }
+}

@@ -1,0 +1,100 @@
+/// The twin network: one embedding tower applied to both images, and a head comparing the two embeddings.
+///
+/// The tower is per-image standardisation, a 3×3 stride-2 stem convolution with BatchNorm and ReLU, a stack of
+/// depthwise-separable blocks (depthwise 3×3 + BN + ReLU, pointwise 1×1 + BN + ReLU), global average and max
+/// pooling concatenated, and a dense layer to the embedding.
+public final class TwinNetwork {
+    /// One depthwise-separable block: its output channels and the depthwise convolution's stride.
+    public struct Block: Sendable, Equatable {
+        public var outChannels: Int
+        public var stride: Int
+
+        public init(_ outChannels: Int, stride: Int) {
+            self.outChannels = outChannels
+            self.stride = stride
+        }
+    }
+
+    public struct Architecture: Sendable, Equatable {
+        public var inputSide: Int
+        public var inputChannels: Int
+        public var stemChannels: Int
+        public var blocks: [Block]
+        public var embeddingWidth: Int
+
+        public init(inputSide: Int, inputChannels: Int = 3, stemChannels: Int, blocks: [Block], embeddingWidth: Int) {
+            self.inputSide = inputSide
+            self.inputChannels = inputChannels
+            self.stemChannels = stemChannels
+            self.blocks = blocks
+            self.embeddingWidth = embeddingWidth
+        }
+
+        /// The network twindup ships: 96×96 RGB in, 128 floats out, about 84 MFLOP per image.
+        public static let standard = Architecture(
+            inputSide: 96, stemChannels: 32,
+            blocks: [
+                Block(64, stride: 1), Block(128, stride: 2), Block(128, stride: 1), Block(256, stride: 2),
+                Block(256, stride: 1), Block(256, stride: 2), Block(256, stride: 1),
+            ],
+            embeddingWidth: 128)
+
+        public var inputShape: [Int] { [inputChannels, inputSide, inputSide] }
+    }
+
+    public let architecture: Architecture
+    public let tower: Sequential
+    public let head: any TwinHead
+
+    public init(architecture: Architecture, head: (any TwinHead)? = nil, seed: UInt64) {
+        var random = RandomSource(seed: seed)
+        var layers: [any Layer] = [PerImageStandardization(name: "standardize")]
+        layers += [
+            Conv2D(
+                name: "stem.conv", inChannels: architecture.inputChannels, outChannels: architecture.stemChannels,
+                kernelSize: 3, stride: 2, padding: 1, hasBias: false, random: &random),
+            BatchNorm(name: "stem.bn", channels: architecture.stemChannels),
+            ReLU(name: "stem.relu"),
+        ]
+        var channels = architecture.stemChannels
+        for (index, block) in architecture.blocks.enumerated() {
+            let prefix = "block\(index + 1)"
+            layers += [
+                DepthwiseConv2D(
+                    name: "\(prefix).depthwise", channels: channels, stride: block.stride, hasBias: false,
+                    random: &random),
+                BatchNorm(name: "\(prefix).depthwise_bn", channels: channels),
+                ReLU(name: "\(prefix).depthwise_relu"),
+                Conv2D(
+                    name: "\(prefix).pointwise", inChannels: channels, outChannels: block.outChannels, kernelSize: 1,
+                    hasBias: false, random: &random),
+                BatchNorm(name: "\(prefix).pointwise_bn", channels: block.outChannels),
+                ReLU(name: "\(prefix).pointwise_relu"),
+            ]
+            channels = block.outChannels
+        }
+        layers += [
+            GlobalPooling(name: "pool", kind: .averageAndMax),
+            Dense(name: "embedding", inputs: 2 * channels, outputs: architecture.embeddingWidth, random: &random),
+        ]
+        self.architecture = architecture
+        self.tower = Sequential(layers)
+        self.head = head ?? WeightedL1Head(width: architecture.embeddingWidth)
+    }
+
+    /// Tower and head tensors under their full names, as saved in weights files.
+    public var namedParameters: [(name: String, parameter: Parameter)] {
+        tower.namedParameters + head.namedParameters
+    }
+
+    /// Floating-point operations to embed one image.
+    public var flopsPerImage: Int { tower.flops(for: [1] + architecture.inputShape) }
+
+    public func load(_ weights: SafeTensors) throws(NeuralNetError) { try weights.assign(to: namedParameters) }
+
+    public func weights(metadata: [String: String] = [:]) -> SafeTensors {
+        SafeTensors(
+            tensors: Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value) }),
+            metadata: metadata)
+    }
+}
