@@ -38,14 +38,16 @@ let package = Package(
         ),
         .target(
             name: "TwinModel",
-            dependencies: ["ImageHashing"],
+            dependencies: ["ImageIO", "ImageHashing", "NeuralNet"],
             swiftSettings: strictSwift
         ),
         .executableTarget(
             name: "twindup",
             dependencies: [
                 "ImageIO",
+                "ImageHashing",
                 "NeuralNet",
+                "TwinModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,0 +1,116 @@
+import Foundation
+import ImageIO
+
+/// A mutable float RGB picture (interleaved, 0...255) that edits draw on; converted from and back to `Image`.
+struct PixelCanvas {
+    var width: Int
+    var height: Int
+    var samples: [Float]
+
+    init(width: Int, height: Int, samples: [Float]) {
+        precondition(samples.count == width * height * 3, "canvas buffer does not match \(width)x\(height)")
+        self.width = width
+        self.height = height
+        self.samples = samples
+    }
+
+    init(width: Int, height: Int, fill: (Float, Float, Float)) {
+        var samples = [Float](repeating: 0, count: width * height * 3)
+        for index in 0..<(width * height) {
+            samples[3 * index] = fill.0
+            samples[3 * index + 1] = fill.1
+            samples[3 * index + 2] = fill.2
+        }
+        self.init(width: width, height: height, samples: samples)
+    }
+
+    init(_ image: Image) {
+        self.init(width: image.width, height: image.height, samples: image.pixels.map(Float.init))
+    }
+
+    var image: Image {
+        Image(
+            width: width, height: height,
+            pixels: samples.map { UInt8(min(max($0.rounded(), 0), 255)) })
+    }
+
+    /// Bilinear sample at a continuous position (pixel centres at integer + 0.5); nil outside the picture.
+    func sample(x: Float, y: Float) -> (Float, Float, Float)? {
+        let sourceX = x - 0.5
+        let sourceY = y - 0.5
+        guard sourceX >= -0.5, sourceY >= -0.5, sourceX <= Float(width) - 0.5, sourceY <= Float(height) - 0.5 else {
+            return nil
+        }
+        let left = min(max(Int(sourceX.rounded(.down)), 0), width - 1)
+        let top = min(max(Int(sourceY.rounded(.down)), 0), height - 1)
+        let right = min(left + 1, width - 1)
+        let bottom = min(top + 1, height - 1)
+        let fractionX = min(max(sourceX - Float(left), 0), 1)
+        let fractionY = min(max(sourceY - Float(top), 0), 1)
+        func at(_ px: Int, _ py: Int, _ channel: Int) -> Float { samples[(py * width + px) * 3 + channel] }
+        func channel(_ c: Int) -> Float {
+            let upper = at(left, top, c) * (1 - fractionX) + at(right, top, c) * fractionX
+            let lower = at(left, bottom, c) * (1 - fractionX) + at(right, bottom, c) * fractionX
+            return upper * (1 - fractionY) + lower * fractionY
+        }
+        return (channel(0), channel(1), channel(2))
+    }
+
+    /// Blends `colour` into the pixel at (x, y) with `opacity` (0...1); ignores positions outside.
+    mutating func blend(x: Int, y: Int, colour: (Float, Float, Float), opacity: Float) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        let index = (y * width + x) * 3
+        samples[index] += (colour.0 - samples[index]) * opacity
+        samples[index + 1] += (colour.1 - samples[index + 1]) * opacity
+        samples[index + 2] += (colour.2 - samples[index + 2]) * opacity
+    }
+
+    /// Copies the rectangle at (x, y) of size w×h (clamped to the canvas).
+    func cropped(x: Int, y: Int, width cropWidth: Int, height cropHeight: Int) -> PixelCanvas {
+        let left = min(max(x, 0), width - 1)
+        let top = min(max(y, 0), height - 1)
+        let w = max(1, min(cropWidth, width - left))
+        let h = max(1, min(cropHeight, height - top))
+        var result = [Float](repeating: 0, count: w * h * 3)
+        for row in 0..<h {
+            let source = ((top + row) * width + left) * 3
+            result[(row * w * 3)..<((row + 1) * w * 3)] = samples[source..<(source + w * 3)]
+        }
+        return PixelCanvas(width: w, height: h, samples: result)
+    }
+
+    /// Separable Gaussian blur with standard deviation `sigma` pixels, edges clamped.
+    func blurred(sigma: Float) -> PixelCanvas {
+        let radius = max(1, Int((3 * sigma).rounded(.up)))
+        var kernel = (-radius...radius).map { offset in exp(-Float(offset * offset) / (2 * sigma * sigma)) }
+        let total = kernel.reduce(0, +)
+        kernel = kernel.map { $0 / total }
+        var horizontal = [Float](repeating: 0, count: samples.count)
+        for y in 0..<height {
+            for x in 0..<width {
+                for channel in 0..<3 {
+                    var sum: Float = 0
+                    for (tap, weight) in kernel.enumerated() {
+                        let sourceX = min(max(x + tap - radius, 0), width - 1)
+                        sum += samples[(y * width + sourceX) * 3 + channel] * weight
+                    }
+                    horizontal[(y * width + x) * 3 + channel] = sum
+                }
+            }
+        }
+        var result = [Float](repeating: 0, count: samples.count)
+        for y in 0..<height {
+            for x in 0..<width {
+                for channel in 0..<3 {
+                    var sum: Float = 0
+                    for (tap, weight) in kernel.enumerated() {
+                        let sourceY = min(max(y + tap - radius, 0), height - 1)
+                        sum += horizontal[(sourceY * width + x) * 3 + channel] * weight
+                    }
+                    result[(y * width + x) * 3 + channel] = sum
+                }
+            }
+        }
+        return PixelCanvas(width: width, height: height, samples: result)
+    }
+}
