@@ -154,3 +154,10 @@ extension UInt32 {
         (self >> count) | (self << (32 - count))
     }
 }
+
+extension SHA256 {
+    /// The hexadecimal digest of a string's UTF-8 bytes.
+    public static func digestHex(_ text: String) -> String {
+        digest(of: Array(text.utf8)).description
+    }
+}

@@ -78,14 +78,14 @@ public struct ManifestBuilder: Sendable {
                 }
             }
         }
-        // Caps: keep the pictures whose content hash sorts first, a reproducible pseudo-random choice.
+        // Caps: a reproducible pseudo-random choice, by a salted hash so that it is independent of the split.
         var byPackage: [String: [Candidate]] = [:]
         for candidate in candidates { byPackage[candidate.package, default: []].append(candidate) }
         candidates = []
         for package in byPackage.keys.sorted() {
             var members = byPackage[package]!
             if let cap = packageCaps[package], members.count > cap {
-                members.sort { $0.contentHash < $1.contentHash }
+                members.sort { SHA256.digestHex("cap:" + $0.contentHash) < SHA256.digestHex("cap:" + $1.contentHash) }
                 report.overCap += members.count - cap
                 members = Array(members.prefix(cap))
             }
@@ -137,9 +137,10 @@ public struct ManifestBuilder: Sendable {
         return candidates.indices.map(root)
     }
 
-    /// The split of a group, from the hash of its first member: stable when other pictures come and go.
+    /// The split of a group, from the salted hash of its first member: stable when other pictures come and go.
     func split(forGroupKey key: String) -> TrainingManifest.Split {
-        let bucket = Double(UInt64(key.prefix(8), radix: 16) ?? 0) / Double(UInt64(1) << 32)
+        let salted = SHA256.digestHex("split:" + key)
+        let bucket = Double(UInt64(salted.prefix(8), radix: 16) ?? 0) / Double(UInt64(1) << 32)
         if bucket < testShare { return .test }
         if bucket < testShare + validationShare { return .validation }
         return .train

@@ -1,0 +1,76 @@
+import ImageIO
+import NeuralNet
+
+/// A fixed, seeded set of near-duplicate pairs and distinct pairs made from held-out pictures.
+///
+/// Each picture gives its original and edited copies (one per kind in `kinds`). Positives pair an original with
+/// its own edited copies; negatives pair every original with every edited copy of every other group, so the
+/// hardest distinct pairs in the set are always among them, whichever scorer is judged.
+public struct PairBenchmark: Sendable {
+    public struct EditedCopy: Sendable {
+        public var source: Int
+        public var kind: EditKind
+        public var image: Image
+    }
+
+    public let pictures: WorkingPictures
+    public let originals: [Int]
+    public let edited: [EditedCopy]
+
+    /// `kindsPerPicture`: nil makes one copy per kind for every picture (the evaluation benchmark); a number
+    /// makes that many copies with kinds drawn at random (the cheaper running validation).
+    public init(
+        pictures: WorkingPictures, maximumPictures: Int, kinds: [EditKind], kindsPerPicture: Int?, seed: UInt64,
+        threads: Int
+    ) {
+        var random = RandomSource(seed: seed)
+        // One picture per group, so that no two originals show the same picture.
+        var chosen = pictures.groups.map { $0[random.nextInt(below: $0.count)] }
+        for index in chosen.indices.reversed() where index > 0 {
+            chosen.swapAt(index, random.nextInt(below: index + 1))
+        }
+        chosen = Array(chosen.prefix(maximumPictures)).sorted()
+        var plans: [(source: Int, kind: EditKind, seed: UInt64)] = []
+        for source in chosen {
+            let picked: [EditKind] =
+                kindsPerPicture.map { count in (0..<count).map { _ in kinds[random.nextInt(below: kinds.count)] } }
+                ?? kinds
+            for kind in picked { plans.append((source, kind, random.next())) }
+        }
+        let editor = PictureEditor()
+        let images = concurrentMap(
+            plans.map { PlannedEdit(source: $0.source, kind: $0.kind, seed: $0.seed) }, threads: threads
+        ) {
+            plan in
+            var editRandom = RandomSource(seed: plan.seed)
+            return editor.apply(plan.kind, to: pictures.images[plan.source], random: &editRandom)
+        }
+        self.pictures = pictures
+        self.originals = chosen
+        self.edited = zip(plans, images).map { EditedCopy(source: $0.0.source, kind: $0.0.kind, image: $0.1) }
+    }
+
+    struct PlannedEdit: Sendable {
+        var source: Int
+        var kind: EditKind
+        var seed: UInt64
+    }
+
+    /// Scores every pair with `score(originalIndex, editedIndex)` (indices into `originals` and `edited`).
+    public func scoredPairs(_ score: (Int, Int) -> Double) -> [ScoredPair] {
+        var pairs: [ScoredPair] = []
+        pairs.reserveCapacity(originals.count * edited.count)
+        for (originalPosition, original) in originals.enumerated() {
+            let group = pictures.entries[original].group
+            for (editedPosition, copy) in edited.enumerated() {
+                let isDuplicate = copy.source == original
+                if !isDuplicate && pictures.entries[copy.source].group == group { continue }
+                pairs.append(
+                    ScoredPair(
+                        score: score(originalPosition, editedPosition), isDuplicate: isDuplicate,
+                        kind: isDuplicate ? copy.kind.rawValue : "distinct"))
+            }
+        }
+        return pairs
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Everything that determines a training run. Stored as JSON in checkpoints and in the model's metadata, so
+/// that a run can be resumed and a shipped model reproduced.
+public struct TrainingConfiguration: Sendable, Codable, Equatable {
+    public enum LossKind: String, Sendable, Codable, CaseIterable {
+        /// Binary cross-entropy of the twin head over every pair of a batch (Koch et al.).
+        case bce
+        /// Hadsell–Chopra–LeCun contrastive loss on embedding distance.
+        case contrastive
+        /// FaceNet triplet loss with semi-hard in-batch mining.
+        case triplet
+    }
+
+    public enum HeadKind: String, Sendable, Codable, CaseIterable {
+        /// p = σ(b − Σ softplus(aⱼ)|h1ⱼ − h2ⱼ|): the shipped head, a threshold is an L1 radius.
+        case constrained
+        /// p = σ(b + Σ aⱼ|h1ⱼ − h2ⱼ|) with aⱼ of either sign (ablation).
+        case unconstrained
+        /// p = σ(b + Σ vⱼ(h1ⱼ − h2ⱼ)) on the signed difference (ablation; known to fail).
+        case signed
+    }
+
+    public var seed: UInt64 = 1
+    public var loss: LossKind = .bce
+    public var head: HeadKind = .constrained
+    /// Source pictures per step; each gives two views, so the network sees twice this many images.
+    public var batchSources = 32
+    public var steps = 6000
+    public var learningRate: Float = 2e-3
+    public var minimumLearningRate: Float = 2e-5
+    public var warmupSteps = 300
+    public var weightDecay: Float = 5e-5
+    public var gradientClipNorm: Float = 5
+    public var contrastiveMargin: Float = 4
+    public var tripletMargin: Float = 1
+    public var threads = 2
+    public var checkpointEvery = 100
+    public var validateEvery = 500
+    /// Every this many steps the current model embeds all training pictures and records, for each, the
+    /// closest pictures of other groups; batches then mix pictures with their hardest neighbours.
+    public var mineEvery = 1000
+    public var minedNeighbours = 8
+    /// Validation pictures used for the running validation (all of them when larger than the split).
+    public var validationPictures = 400
+
+    public init() {}
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    public init(json: String) throws {
+        self = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(json.utf8))
+    }
+}
