@@ -74,6 +74,13 @@ public final class TwinTrainer {
         let embeddings = try network.tower.forward(input, context: context)
         let width = embeddings.shape[1]
         let (loss, embeddingGradient) = try lossAndGradient(embeddings: embeddings, count: count, width: width)
+        guard loss.isFinite else {
+            // A diverged step would poison the weights and every checkpoint after it: stop and say where.
+            let badInputs = input.scalars.count { !$0.isFinite }
+            let badEmbeddings = embeddings.scalars.count { !$0.isFinite }
+            throw TrainingError(
+                "the loss is not finite at step \(step) (\(badInputs) non-finite inputs, \(badEmbeddings) non-finite embedding values); lower the learning rate or resume from an earlier checkpoint")
+        }
         _ = try network.tower.backward(embeddingGradient, context: context)
         let parameters = network.namedParameters
         let norm = GradientClipping.clipGlobalNorm(

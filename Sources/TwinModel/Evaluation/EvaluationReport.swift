@@ -1,0 +1,136 @@
+import Foundation
+import ImageHashing
+import ImageIO
+import NeuralNet
+
+/// `twindup eval`: the twin model and the perceptual-hash baselines scored on one fixed benchmark from the test
+/// split, with ranking metrics, recall at high precision per edit kind, and calibration.
+public struct EvaluationReport: Sendable, Codable {
+    public struct ScorerResult: Sendable, Codable {
+        public var name: String
+        public var rocAUC: Double
+        public var averagePrecision: Double
+        /// Per target precision ("0.99", "0.999"): the threshold, the overall recall and the recall per edit kind.
+        public var atPrecision: [String: OperatingResult]
+        /// Only for the model, whose scores are probabilities.
+        public var expectedCalibrationError: Double?
+        public var curve: [OperatingPoint]
+    }
+
+    public struct OperatingResult: Sendable, Codable {
+        public var threshold: Double?
+        public var recall: Double
+        public var recallByKind: [String: Double]
+    }
+
+    public var modelID: String
+    public var pictures: Int
+    public var positives: Int
+    public var negatives: Int
+    public var seed: UInt64
+    public var scorers: [ScorerResult]
+
+    public static let precisions = [0.99, 0.999]
+
+    public static func run(
+        detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int
+    ) throws -> EvaluationReport {
+        let benchmark = PairBenchmark(
+            pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
+            threads: threads)
+        let side = detector.inputSide
+        func embed(_ images: [Image]) throws -> [[Float]] {
+            var rows: [[Float]] = []
+            var start = 0
+            while start < images.count {
+                let batch = Array(images[start..<min(start + 64, images.count)])
+                let inputs = concurrentMap(batch, threads: threads) { NetworkInput.preprocess($0, side: side) }
+                rows += try detector.embed(inputs: inputs, threads: threads).map(detector.scaled)
+                start += 64
+            }
+            return rows
+        }
+        let originalEmbeddings = try embed(benchmark.originals.map { pictures.images[$0] })
+        let editedEmbeddings = try embed(benchmark.edited.map(\.image))
+        let bias = Double(detector.head.bias.value.scalars[0])
+        let modelPairs = benchmark.scoredPairs { original, edited in
+            var distance: Float = 0
+            let left = originalEmbeddings[original]
+            let right = editedEmbeddings[edited]
+            for index in left.indices { distance += abs(left[index] - right[index]) }
+            return 1 / (1 + exp(-(bias - Double(distance))))
+        }
+        var scorers = [summarise(name: "twindup \(detector.modelID)", pairs: modelPairs, probabilities: true)]
+        for kind in [PerceptualHash.Kind.pHash, .dHash, .pdq] {
+            let hash: @Sendable (Image) -> PerceptualHash = { image in
+                PerceptualHash.compute(
+                    kind, of: LuminancePlane(width: image.width, height: image.height, interleavedRGB: image.pixels))
+            }
+            let originalHashes = concurrentMap(benchmark.originals.map { pictures.images[$0] }, threads: threads, hash)
+            let editedHashes = concurrentMap(benchmark.edited.map(\.image), threads: threads, hash)
+            let pairs = benchmark.scoredPairs { -Double(originalHashes[$0].distance(to: editedHashes[$1])) }
+            scorers.append(summarise(name: kind.rawValue, pairs: pairs, probabilities: false))
+        }
+        return EvaluationReport(
+            modelID: detector.modelID, pictures: benchmark.originals.count, positives: modelPairs.count { $0.isDuplicate },
+            negatives: modelPairs.count { !$0.isDuplicate }, seed: seed, scorers: scorers)
+    }
+
+    static func summarise(name: String, pairs: [ScoredPair], probabilities: Bool) -> ScorerResult {
+        let metrics = PairMetrics(pairs: pairs)
+        var atPrecision: [String: OperatingResult] = [:]
+        for precision in precisions {
+            let point = metrics.operatingPoint(atPrecision: precision)
+            var byKind: [String: Double] = [:]
+            for kind in metrics.positiveKinds {
+                byKind[kind] = point.map { metrics.recall(ofKind: kind, atThreshold: $0.threshold) } ?? 0
+            }
+            atPrecision[String(precision)] = OperatingResult(
+                threshold: point?.threshold, recall: point?.recall ?? 0, recallByKind: byKind)
+        }
+        // The curve is thinned to at most 400 points for the JSON and the chart.
+        let stride = max(1, metrics.curve.count / 400)
+        let thinned = metrics.curve.enumerated().filter { $0.offset % stride == 0 || $0.offset == metrics.curve.count - 1 }
+            .map(\.element)
+        return ScorerResult(
+            name: name, rocAUC: metrics.rocAUC, averagePrecision: metrics.averagePrecision, atPrecision: atPrecision,
+            expectedCalibrationError: probabilities ? metrics.expectedCalibrationError() : nil, curve: thinned)
+    }
+
+    /// A plain-text table: one row per scorer, then recall per edit kind at precision 0.99.
+    public var table: String {
+        var lines = [
+            "benchmark: \(pictures) test pictures, \(positives) near-duplicate pairs, \(negatives) distinct pairs (seed \(seed))",
+            String(format: "%-34@ %8@ %8@ %10@ %10@ %8@", "scorer", "ROC-AUC", "AP", "R@P0.99", "R@P0.999", "ECE"),
+        ]
+        for scorer in scorers {
+            lines.append(
+                String(
+                    format: "%-34@ %8.4f %8.4f %10.4f %10.4f %8@", scorer.name.prefix(34).description, scorer.rocAUC,
+                    scorer.averagePrecision, scorer.atPrecision["0.99"]?.recall ?? 0,
+                    scorer.atPrecision["0.999"]?.recall ?? 0,
+                    scorer.expectedCalibrationError.map { String(format: "%.4f", $0) } ?? "-"))
+        }
+        lines.append("")
+        lines.append("recall per edit kind at precision 0.99:")
+        let kinds = EditKind.allCases.map(\.rawValue)
+        lines.append(String(format: "%-12@", "kind") + scorers.map { String(format: " %12@", String($0.name.prefix(12))) }.joined())
+        for kind in kinds {
+            lines.append(
+                String(format: "%-12@", kind)
+                    + scorers.map { String(format: " %12.3f", $0.atPrecision["0.99"]?.recallByKind[kind] ?? .nan) }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    public var chart: String {
+        PrecisionRecallChart.svg(
+            series: scorers.map { ($0.name, $0.curve) }, title: "Near-duplicate pairs of the test split")
+    }
+}

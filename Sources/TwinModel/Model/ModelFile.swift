@@ -1,0 +1,152 @@
+import Foundation
+import ImageHashing
+import ImageIO
+import NeuralNet
+
+/// A trained twin model as twindup ships and loads it: safetensors weights of the tower and the constrained
+/// head, with metadata naming the architecture, the input size, the default threshold and the model id.
+///
+/// Loading builds the tower, checks every tensor's name and shape, then folds BatchNorm and ReLU into the
+/// convolutions for inference.
+public final class TwinDetector {
+    public static let formatVersion = "twindup-model-1"
+
+    public let architecture: TwinNetwork.Architecture
+    public let head: WeightedL1Head
+    /// The probability at or above which a pair is reported as a near-duplicate, chosen on validation pairs.
+    public let defaultThreshold: Double
+    /// `twindup-<version>+<first 12 hex of the weights' SHA-256>`: the index refuses embeddings of another id.
+    public let modelID: String
+    public let metadata: [String: String]
+    let inferenceTower: Sequential
+
+    public init(weights: SafeTensors, source: String) throws(ModelFileError) {
+        let metadata = weights.metadata
+        guard metadata["format"] == Self.formatVersion else {
+            throw ModelFileError(file: source, cause: "not a \(Self.formatVersion) file (format is \(metadata["format"] ?? "missing"))")
+        }
+        guard let architectureText = metadata["architecture"],
+            let architecture = ArchitectureCoding.decode(architectureText)
+        else { throw ModelFileError(file: source, cause: "the architecture metadata is missing or unreadable") }
+        guard metadata["head"] == "constrained" else {
+            throw ModelFileError(file: source, cause: "only the constrained head can serve the index (head is \(metadata["head"] ?? "missing"))")
+        }
+        guard let thresholdText = metadata["threshold"], let threshold = Double(thresholdText), threshold > 0, threshold < 1
+        else { throw ModelFileError(file: source, cause: "the default threshold is missing or not a probability") }
+        let head = WeightedL1Head(width: architecture.embeddingWidth, constrained: true)
+        let network = TwinNetwork(architecture: architecture, head: head, seed: 0)
+        do {
+            try network.load(weights)
+        } catch {
+            throw ModelFileError(file: source, cause: "\(error)")
+        }
+        self.architecture = architecture
+        self.head = head
+        self.defaultThreshold = threshold
+        self.modelID = metadata["model_id"] ?? "twindup-unknown"
+        self.metadata = metadata
+        self.inferenceTower = network.tower.foldedForInference()
+    }
+
+    public convenience init(contentsOf path: String) throws(ModelFileError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(file: path, cause: "cannot be read")
+        }
+        let weights: SafeTensors
+        do {
+            weights = try SafeTensors(decoding: [UInt8](data))
+        } catch {
+            throw ModelFileError(file: path, cause: "\(error)")
+        }
+        try self.init(weights: weights, source: path)
+    }
+
+    public var inputSide: Int { architecture.inputSide }
+
+    /// Embeddings of preprocessed inputs (`NetworkInput.preprocess`), one row each.
+    public func embed(inputs: [[Float]], threads: Int = 1) throws -> [[Float]] {
+        guard !inputs.isEmpty else { return [] }
+        let side = architecture.inputSide
+        let tensor = try Tensor(shape: [inputs.count, 3, side, side], scalars: inputs.flatMap { $0 })
+        let output = try inferenceTower.forward(tensor, context: ExecutionContext(mode: .inference, threads: threads))
+        let width = output.shape[1]
+        return (0..<inputs.count).map { Array(output.scalars[($0 * width)..<(($0 + 1) * width)]) }
+    }
+
+    public func embed(_ image: Image) throws -> [Float] {
+        try embed(inputs: [NetworkInput.preprocess(image, side: inputSide)])[0]
+    }
+
+    /// p = σ(b − Σ wⱼ|h1ⱼ − h2ⱼ|).
+    public func probability(_ first: [Float], _ second: [Float]) -> Double {
+        Double(Activation.sigmoid(head.bias.value.scalars[0] - weightedDistance(scaled(first), scaled(second))))
+    }
+
+    /// w ⊙ h: the form the index stores, in which the threshold is a plain L1 radius.
+    public func scaled(_ embedding: [Float]) -> [Float] {
+        zip(embedding, head.metricWeights).map { $0 * $1 }
+    }
+
+    /// The L1 radius within which scaled embeddings have p ≥ `threshold`.
+    public func radius(threshold: Double) -> Float { head.radius(threshold: Float(threshold)) }
+
+    func weightedDistance(_ first: [Float], _ second: [Float]) -> Float {
+        var sum: Float = 0
+        for index in first.indices { sum += abs(first[index] - second[index]) }
+        return sum
+    }
+
+    /// The shipped model's file: `$TWINDUP_MODEL`, else beside the executable (as SwiftPM lays out resources),
+    /// else the installed copy.
+    public static func defaultModelPath() -> String? {
+        var candidates: [String] = []
+        if let override = ProcessInfo.processInfo.environment["TWINDUP_MODEL"] { candidates.append(override) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(executable.appendingPathComponent("twindup_TwinModel.resources/twindup.safetensors").path)
+        candidates.append(executable.appendingPathComponent("../share/twindup/twindup.safetensors").standardized.path)
+        candidates.append("/usr/share/twindup/twindup.safetensors")
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// The id of a weights file: its version and a hash of its tensors.
+    public static func modelID(for weights: SafeTensors, version: String) -> String {
+        let tensorsOnly = SafeTensors(tensors: weights.tensors).encoded()
+        return "twindup-\(version)+\(SHA256.digest(of: tensorsOnly).description.prefix(12))"
+    }
+}
+
+public struct ModelFileError: Error, CustomStringConvertible {
+    public var file: String
+    public var cause: String
+    public var description: String { "\(file): \(cause)" }
+}
+
+/// The architecture as compact JSON for model metadata.
+enum ArchitectureCoding {
+    struct Coded: Codable {
+        var inputSide: Int
+        var inputChannels: Int
+        var stemChannels: Int
+        var blocks: [[Int]]
+        var embeddingWidth: Int
+    }
+
+    static func encode(_ architecture: TwinNetwork.Architecture) -> String {
+        let coded = Coded(
+            inputSide: architecture.inputSide, inputChannels: architecture.inputChannels,
+            stemChannels: architecture.stemChannels, blocks: architecture.blocks.map { [$0.outChannels, $0.stride] },
+            embeddingWidth: architecture.embeddingWidth)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: (try? encoder.encode(coded)) ?? Data(), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> TwinNetwork.Architecture? {
+        guard let coded = try? JSONDecoder().decode(Coded.self, from: Data(text.utf8)),
+            coded.blocks.allSatisfy({ $0.count == 2 }), coded.inputSide > 0, coded.embeddingWidth > 0
+        else { return nil }
+        return TwinNetwork.Architecture(
+            inputSide: coded.inputSide, inputChannels: coded.inputChannels, stemChannels: coded.stemChannels,
+            blocks: coded.blocks.map { TwinNetwork.Block($0[0], stride: $0[1]) }, embeddingWidth: coded.embeddingWidth)
+    }
+}

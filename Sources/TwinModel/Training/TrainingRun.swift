@@ -1,0 +1,190 @@
+import Foundation
+import ImageHashing
+import NeuralNet
+
+/// A whole training run as `twindup train` performs it: load the pictures, train with checkpoints and running
+/// validation, keep the best weights, calibrate the head on validation pairs, choose the default threshold
+/// and write the model file.
+public struct TrainingRun {
+    public var configuration: TrainingConfiguration
+    public var manifest: TrainingManifest
+    public var imagesFolder: String
+    public var outputPath: String
+    /// Where decoded working pictures are cached between runs; nil decodes every time.
+    public var cacheFolder: String?
+    public var resume = false
+    /// Precision the default threshold must reach on validation pairs.
+    public var targetPrecision = 0.99
+    public var commandLine = ""
+
+    public init(configuration: TrainingConfiguration, manifest: TrainingManifest, imagesFolder: String, outputPath: String) {
+        self.configuration = configuration
+        self.manifest = manifest
+        self.imagesFolder = imagesFolder
+        self.outputPath = outputPath
+    }
+
+    public var checkpointPath: String { outputPath + ".checkpoint" }
+    public var bestPath: String { outputPath + ".best" }
+
+    public struct ValidationSummary: Sendable {
+        public var step: Int
+        public var metrics: PairMetrics
+        public var balancedAccuracy: Double
+        public var recallAtTargetPrecision: Double
+        public var line: String
+    }
+
+    public func loadPictures(_ split: TrainingManifest.Split, log: (String) -> Void) throws -> WorkingPictures {
+        let cache = cacheFolder.map { "\($0)/working-\(split.rawValue)-\(WorkingPictures.workingShortSide).bin" }
+        if let cacheFolder { try FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true) }
+        return try WorkingPictures.load(
+            entries: manifest.entries(in: split), imagesFolder: imagesFolder, cacheFile: cache,
+            threads: configuration.threads, log: log)
+    }
+
+    /// Trains, calibrates and writes the model; returns the final validation summary.
+    @discardableResult
+    public func run(log: @escaping (String) -> Void) throws -> ValidationSummary {
+        let training = try loadPictures(.train, log: log)
+        let validation = try loadPictures(.validation, log: log)
+        let trainer = TwinTrainer(configuration: configuration, training: training)
+        if resume, let data = FileManager.default.contents(atPath: checkpointPath) {
+            try trainer.resume(from: SafeTensors(decoding: [UInt8](data)))
+            log("resumed from \(checkpointPath) at step \(trainer.step)")
+        }
+        let running = PairBenchmark(
+            pictures: validation, maximumPictures: configuration.validationPictures, kinds: EditKind.allCases,
+            kindsPerPicture: 1, seed: configuration.seed ^ 0x5641_4C49, threads: configuration.threads)
+        // A best-so-far file only counts when continuing the run that wrote it.
+        var best = resume ? (try? SafeTensors(decoding: [UInt8](FileManager.default.contents(atPath: bestPath) ?? Data()))) : nil
+        var bestScore = best.flatMap { Double($0.metadata["average_precision"] ?? "") } ?? -1
+        let started = Date()
+        let firstStep = trainer.step
+        var smoothedLoss: Float?
+        while trainer.step < configuration.steps {
+            let report = try trainer.trainStep()
+            smoothedLoss = smoothedLoss.map { 0.95 * $0 + 0.05 * report.loss } ?? report.loss
+            if report.step % 10 == 0 || report.step == configuration.steps {
+                let elapsed = Date().timeIntervalSince(started)
+                let stepsDone = report.step - firstStep
+                let imagesPerSecond = Double(stepsDone * report.images) / max(elapsed, 1e-9)
+                let remaining = elapsed / Double(max(stepsDone, 1)) * Double(configuration.steps - report.step)
+                let epoch = Double(report.step * configuration.batchSources) / Double(training.images.count)
+                log(
+                    String(
+                        format: "step %d/%d epoch %.2f loss %.4f lr %.2e grad %.2f %.1f img/s ETA %@", report.step,
+                        configuration.steps, epoch, smoothedLoss ?? 0, report.learningRate, report.gradientNorm,
+                        imagesPerSecond, Self.duration(remaining)))
+            }
+            if report.step % configuration.checkpointEvery == 0 || report.step == configuration.steps {
+                try trainer.checkpoint().write(to: URL(fileURLWithPath: checkpointPath))
+            }
+            if report.step % configuration.validateEvery == 0 || report.step == configuration.steps {
+                let summary = try validate(trainer.network, on: running, step: report.step)
+                log(summary.line)
+                if summary.metrics.averagePrecision > bestScore {
+                    bestScore = summary.metrics.averagePrecision
+                    best = trainer.network.weights(metadata: [
+                        "step": String(report.step), "average_precision": String(bestScore),
+                    ])
+                    try best!.write(to: URL(fileURLWithPath: bestPath))
+                    log("kept as best so far (average precision \(String(format: "%.4f", bestScore)))")
+                }
+            }
+        }
+        if let best { try trainer.network.load(SafeTensors(tensors: best.tensors)) }
+        return try finish(trainer.network, validation: validation, trainedSteps: trainer.step, log: log)
+    }
+
+    /// Running validation: one edited copy per validation picture against every original.
+    public func validate(_ network: TwinNetwork, on benchmark: PairBenchmark, step: Int) throws -> ValidationSummary {
+        let embedded = try EmbeddedBenchmark(benchmark: benchmark, network: network, threads: configuration.threads)
+        let metrics = PairMetrics(pairs: try embedded.scoredPairs(head: network.head))
+        let positives = metrics.pairs.filter(\.isDuplicate)
+        let negatives = metrics.pairs.filter { !$0.isDuplicate }
+        let truePositiveRate = Double(positives.count { $0.score >= 0.5 }) / Double(max(positives.count, 1))
+        let trueNegativeRate = Double(negatives.count { $0.score < 0.5 }) / Double(max(negatives.count, 1))
+        let balanced = (truePositiveRate + trueNegativeRate) / 2
+        let recall = metrics.operatingPoint(atPrecision: targetPrecision)?.recall ?? 0
+        let line = String(
+            format: "validation step %d: pair accuracy %.4f, ROC-AUC %.4f, average precision %.4f, recall %.4f at precision %.2f (%d positives, %d negatives)",
+            step, balanced, metrics.rocAUC, metrics.averagePrecision, recall, targetPrecision, positives.count,
+            negatives.count)
+        return ValidationSummary(
+            step: step, metrics: metrics, balancedAccuracy: balanced, recallAtTargetPrecision: recall, line: line)
+    }
+
+    /// Calibrates the head on the full validation benchmark (every edit kind), picks the threshold and writes
+    /// the model file.
+    func finish(_ network: TwinNetwork, validation: WorkingPictures, trainedSteps: Int, log: (String) -> Void) throws
+        -> ValidationSummary
+    {
+        let full = PairBenchmark(
+            pictures: validation, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil,
+            seed: configuration.seed ^ 0x4341_4C49, threads: configuration.threads)
+        let embedded = try EmbeddedBenchmark(benchmark: full, network: network, threads: configuration.threads)
+        guard let head = network.head as? WeightedL1Head, head.isConstrained else {
+            let summary = try validate(network, on: full, step: trainedSteps)
+            log("\(configuration.head.rawValue) head: not calibrated and not written as a shippable model")
+            try network.weights(metadata: ["head": configuration.head.rawValue, "configuration": configuration.json])
+                .write(to: URL(fileURLWithPath: outputPath))
+            return summary
+        }
+        // Positives all, negatives subsampled with a fixed seed and weighted back to their full count.
+        var random = RandomSource(seed: configuration.seed ^ 0x4E45_47)
+        var differences: [[Float]] = []
+        var labels: [Bool] = []
+        var negativeTotal = 0
+        var negativeKept = 0
+        let negativeShare = 100_000.0 / Double(max(full.originals.count * full.edited.count, 1))
+        for (originalPosition, original) in full.originals.enumerated() {
+            for (editedPosition, copy) in full.edited.enumerated() {
+                let isDuplicate = copy.source == original
+                if !isDuplicate && validation.entries[copy.source].group == validation.entries[original].group { continue }
+                if !isDuplicate {
+                    negativeTotal += 1
+                    guard Double(random.nextUniform()) < negativeShare else { continue }
+                    negativeKept += 1
+                }
+                differences.append(zip(embedded.originals[originalPosition], embedded.edited[editedPosition]).map { abs($0 - $1) })
+                labels.append(isDuplicate)
+            }
+        }
+        let fit = HeadCalibration.fit(
+            differences: differences, labels: labels, negativeWeight: Double(negativeTotal) / Double(max(negativeKept, 1)),
+            initialRaw: head.raw.value.scalars, initialBias: head.bias.value.scalars[0])
+        head.raw.value = try Tensor(shape: [fit.raw.count], scalars: fit.raw)
+        head.bias.value = try Tensor(shape: [1], scalars: [fit.bias])
+        let summary = try validate(network, on: full, step: trainedSteps)
+        let threshold = summary.metrics.operatingPoint(atPrecision: targetPrecision)?.threshold ?? 0.99
+        let calibrationError = summary.metrics.expectedCalibrationError()
+        log(summary.line)
+        log(String(format: "calibrated: loss %.5f, ECE %.4f, threshold %.4f for precision %.2f", fit.loss, calibrationError, threshold, targetPrecision))
+        var weights = network.weights()
+        let manifestDigest = manifest.digest
+        weights.metadata = [
+            "format": TwinDetector.formatVersion,
+            "architecture": ArchitectureCoding.encode(network.architecture),
+            "input_side": String(network.architecture.inputSide),
+            "head": "constrained",
+            "threshold": String(format: "%.6f", min(max(threshold, 1e-6), 1 - 1e-6)),
+            "training_configuration": configuration.json,
+            "training_command": commandLine,
+            "training_steps": String(trainedSteps),
+            "data_manifest_sha256": manifestDigest,
+            "validation_average_precision": String(format: "%.5f", summary.metrics.averagePrecision),
+            "validation_recall_at_precision_0.99": String(format: "%.5f", summary.recallAtTargetPrecision),
+            "validation_ece": String(format: "%.5f", calibrationError),
+        ]
+        weights.metadata["model_id"] = TwinDetector.modelID(for: weights, version: "1.0")
+        try weights.write(to: URL(fileURLWithPath: outputPath))
+        log("wrote \(outputPath) (\(weights.metadata["model_id"]!))")
+        return summary
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return total >= 3600 ? "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" : "\(total / 60)m\(String(format: "%02d", total % 60))s"
+    }
+}

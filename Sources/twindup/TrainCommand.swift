@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import TwinModel
+
+struct TrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the twin network on CPU from the pictures of Debian packages.",
+        discussion: """
+            Reads the manifest (twindup data manifest) and the pictures it lists, trains with checkpoints every \
+            --checkpoint-every steps (resume with --resume), validates every --validate-every steps, keeps the \
+            best weights, calibrates the head on validation pairs and writes the model with its default threshold.
+
+            Example (the shipped model):
+              Scripts/prepare-training-data.sh ~/.cache/twindup/training-data
+              twindup train --data ~/.cache/twindup/training-data/images --out Models/twindup.safetensors
+            """
+    )
+
+    @Option(help: "Folder of pictures the manifest's paths are relative to.")
+    var data: String
+
+    @Option(help: "The training-data manifest.")
+    var manifest: String = "Models/training-manifest.tsv"
+
+    @Option(help: "Where to write the trained model (checkpoints go beside it).")
+    var out: String
+
+    @Option(help: "Loss: bce, contrastive or triplet.")
+    var loss: TrainingConfiguration.LossKind = .bce
+
+    @Option(help: "Head: constrained (shipped), unconstrained or signed (ablations).")
+    var head: TrainingConfiguration.HeadKind = .constrained
+
+    @Option(help: "Training steps.")
+    var steps: Int = TrainingConfiguration().steps
+
+    @Option(help: "Source pictures per step (each gives two views).")
+    var batch: Int = TrainingConfiguration().batchSources
+
+    @Option(help: "Peak learning rate (Adam, after warm-up, then cosine decay).")
+    var learningRate: Float = TrainingConfiguration().learningRate
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Threads.")
+    var threads: Int = 2
+
+    @Option(help: "Steps between checkpoints.")
+    var checkpointEvery: Int = TrainingConfiguration().checkpointEvery
+
+    @Option(help: "Steps between validations.")
+    var validateEvery: Int = TrainingConfiguration().validateEvery
+
+    @Option(help: "Steps between hard-negative mining passes.")
+    var mineEvery: Int = TrainingConfiguration().mineEvery
+
+    @Option(help: "Folder caching decoded working pictures between runs.")
+    var cache: String?
+
+    @Flag(help: "Continue from the checkpoint beside --out.")
+    var resume = false
+
+    func run() async throws {
+        var configuration = TrainingConfiguration()
+        configuration.seed = seed
+        configuration.loss = loss
+        configuration.head = head
+        configuration.steps = steps
+        configuration.batchSources = batch
+        configuration.learningRate = learningRate
+        configuration.threads = threads
+        configuration.checkpointEvery = checkpointEvery
+        configuration.validateEvery = validateEvery
+        configuration.mineEvery = mineEvery
+        configuration.warmupSteps = min(configuration.warmupSteps, max(steps / 10, 1))
+        let manifestText = try String(contentsOfFile: manifest, encoding: .utf8)
+        var run = TrainingRun(
+            configuration: configuration, manifest: try TrainingManifest(tsv: manifestText, source: manifest),
+            imagesFolder: data, outputPath: out)
+        run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
+        run.resume = resume
+        run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        try run.run { line in
+            let stamp = ISO8601DateFormatter().string(from: Date())
+            // Written straight to the descriptor so progress shows at once when redirected to a log file.
+            FileHandle.standardOutput.write(Data("\(stamp) \(line)\n".utf8))
+        }
+    }
+}
+
+extension TrainingConfiguration.LossKind: ExpressibleByArgument {}
+extension TrainingConfiguration.HeadKind: ExpressibleByArgument {}
