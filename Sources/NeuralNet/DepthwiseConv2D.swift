@@ -59,7 +59,8 @@ public final class DepthwiseConv2D: Layer {
                 (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
                     output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
                         let (source, filters, target) = (inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!)
-                        let biasPointer = biases.baseAddress
+                        // An empty array may still have a base address; only a real bias may be read.
+                        let biasPointer = bias == nil ? nil : biases.baseAddress
                         ParallelLoop.run(count: batch * channels, threads: context.loopThreads) { planes, _ in
                             for plane in planes {
                                 let channel = plane % channels
