@@ -99,7 +99,7 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        cachedInput = context.mode == .training ? input : nil
+        if context.mode == .training { cachedInput = input }
         return output
     }
 

@@ -65,6 +65,12 @@ public final class DepthwiseConv2D: Layer {
                             for plane in planes {
                                 let channel = plane % channels
                                 let result = target + plane * outPlane
+                                if kernel == 3 && (geometry.stride == 1 || geometry.stride == 2) && geometry.outputWidth >= 9 {
+                                    DepthwiseKernel3x3.convolve(
+                                        source + plane * inPlane, filter: filters + channel * 9,
+                                        bias: biasPointer?[channel] ?? 0, relu: relu, into: result, geometry: geometry)
+                                    continue
+                                }
                                 result.update(repeating: biasPointer?[channel] ?? 0, count: outPlane)
                                 Self.convolvePlane(
                                     source + plane * inPlane, filters + channel * kernel * kernel, into: result,
@@ -76,7 +82,7 @@ public final class DepthwiseConv2D: Layer {
                 }
             }
         }
-        cachedInput = context.mode == .training ? input : nil
+        if context.mode == .training { cachedInput = input }
         return output
     }
 
