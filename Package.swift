@@ -46,7 +46,8 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], swiftSettings: strictSwift),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]
 )
