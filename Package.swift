@@ -56,7 +56,8 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], swiftSettings: strictSwift),
         .testTarget(name: "ImageHashingTests", dependencies: ["ImageHashing"], swiftSettings: strictSwift),
         .testTarget(name: "TwinModelTests", dependencies: ["TwinModel"], swiftSettings: strictSwift),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -111,8 +111,6 @@ public final class BatchNorm: Layer {
                     (1 - momentum) * runningVariance.value.scalars[channel] + momentum * variances[channel] * unbiased
             }
             cache = (normalized, inverseDeviations, input.shape)
-        } else {
-            cache = nil
         }
         return output
     }

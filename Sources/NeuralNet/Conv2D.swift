@@ -72,7 +72,8 @@ public final class Conv2D: Layer {
                 (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
                     output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
                         let (source, kernel, target) = (inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!)
-                        let biasPointer = biases.baseAddress
+                        // An empty array may still have a base address; only a real bias may be read.
+                        let biasPointer = bias == nil ? nil : biases.baseAddress
                         ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, _ in
                             let workspace = UnsafeMutablePointer<Float>.allocate(
                                 capacity: geometry.isIdentityPatch ? 0 : patch * pixels)
@@ -98,7 +99,7 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        cachedInput = context.mode == .training ? input : nil
+        if context.mode == .training { cachedInput = input }
         return output
     }
 

@@ -46,7 +46,7 @@ public final class Dense: Layer {
                 }
             }
         }
-        cachedInput = context.mode == .training ? input : nil
+        if context.mode == .training { cachedInput = input }
         return output
     }
 

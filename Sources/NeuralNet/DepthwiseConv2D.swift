@@ -59,11 +59,18 @@ public final class DepthwiseConv2D: Layer {
                 (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
                     output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
                         let (source, filters, target) = (inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!)
-                        let biasPointer = biases.baseAddress
+                        // An empty array may still have a base address; only a real bias may be read.
+                        let biasPointer = bias == nil ? nil : biases.baseAddress
                         ParallelLoop.run(count: batch * channels, threads: context.loopThreads) { planes, _ in
                             for plane in planes {
                                 let channel = plane % channels
                                 let result = target + plane * outPlane
+                                if kernel == 3 && (geometry.stride == 1 || geometry.stride == 2) && geometry.outputWidth >= 9 {
+                                    DepthwiseKernel3x3.convolve(
+                                        source + plane * inPlane, filter: filters + channel * 9,
+                                        bias: biasPointer?[channel] ?? 0, relu: relu, into: result, geometry: geometry)
+                                    continue
+                                }
                                 result.update(repeating: biasPointer?[channel] ?? 0, count: outPlane)
                                 Self.convolvePlane(
                                     source + plane * inPlane, filters + channel * kernel * kernel, into: result,
@@ -75,7 +82,7 @@ public final class DepthwiseConv2D: Layer {
                 }
             }
         }
-        cachedInput = context.mode == .training ? input : nil
+        if context.mode == .training { cachedInput = input }
         return output
     }
 

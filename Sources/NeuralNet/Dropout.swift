@@ -16,10 +16,7 @@ public final class Dropout: Layer {
     public func outputShape(for inputShape: [Int]) throws(NeuralNetError) -> [Int] { inputShape }
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        guard context.mode == .training else {
-            mask = nil
-            return input
-        }
+        guard context.mode == .training else { return input }
         let keep = 1 / (1 - rate)
         var newMask = [Float](repeating: 0, count: input.count)
         var output = input

@@ -59,8 +59,8 @@ public final class GlobalPooling: Layer {
                 }
             }
         }
-        cachedInput = context.mode == .training ? input : nil
-        cachedOutput = context.mode == .training ? output : nil
+        if context.mode == .training { cachedInput = input }
+        if context.mode == .training { cachedOutput = output }
         return output
     }
 

@@ -24,7 +24,7 @@ public final class L2Normalization: Layer {
             norms[sample] = (squares + epsilon).squareRoot()
             for index in 0..<width { output.scalars[sample * width + index] /= norms[sample] }
         }
-        cache = context.mode == .training ? (output, norms) : nil
+        if context.mode == .training { cache = (output, norms) }
         return output
     }
 

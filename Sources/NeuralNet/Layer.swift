@@ -50,7 +50,8 @@ public final class Parameter {
     }
 }
 
-/// One differentiable step of a network. `forward` in training mode caches what `backward` needs;
+/// One differentiable step of a network. `forward` in training mode caches what `backward` needs; in inference
+/// mode it changes no state of the layer, so one network may embed several images concurrently.
 /// `backward` takes the gradient of the loss with respect to the output, adds the parameters' gradients to
 /// `Parameter.gradient`, and returns the gradient with respect to the input.
 public protocol Layer: AnyObject {

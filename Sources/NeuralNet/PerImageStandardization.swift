@@ -41,7 +41,7 @@ public final class PerImageStandardization: Layer {
                 for pixel in 0..<pixels { values[base + pixel] = (values[base + pixel] - mean) * inverse }
             }
         }
-        cache = context.mode == .training ? (output, inverseDeviations) : nil
+        if context.mode == .training { cache = (output, inverseDeviations) }
         return output
     }
 

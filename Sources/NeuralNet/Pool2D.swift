@@ -59,8 +59,10 @@ public final class Pool2D: Layer {
                 }
             }
         }
-        argmax = positions
-        cachedShape = training ? input.shape : nil
+        if training {
+            argmax = positions
+            cachedShape = input.shape
+        }
         return output
     }
 

@@ -12,7 +12,7 @@ public final class ReLU: Layer {
         output.scalars.withUnsafeMutableBufferPointer { values in
             for index in values.indices { values[index] = max(values[index], 0) }
         }
-        cachedInput = context.mode == .training ? input : nil
+        if context.mode == .training { cachedInput = input }
         return output
     }
 

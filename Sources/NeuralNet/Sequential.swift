@@ -38,9 +38,43 @@ public final class Sequential: Layer {
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
         context.applyBLASPolicy()
+        if context.mode == .inference, input.rank > 1, input.shape[0] > 1 {
+            return try forwardPerSample(input, context: context)
+        }
         var value = input
         for layer in layers { value = try layer.forward(value, context: context) }
         return value
+    }
+
+    /// Inference on a batch, one sample at a time through the whole network within each thread's share: a
+    /// sample's activations stay in cache between layers, where a layer-by-layer pass over the batch streams every
+    /// feature map through memory. Inference leaves layers untouched, so threads may share them.
+    private func forwardPerSample(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
+        let batch = input.shape[0]
+        let outputShape = try outputShape(for: input.shape)
+        let perSample = outputShape.dropFirst().reduce(1, *)
+        var output = Tensor(zeros: outputShape)
+        var failures = [NeuralNetError?](repeating: nil, count: batch)
+        let single = ExecutionContext(mode: .inference, threads: 1, strategy: context.strategy)
+        let layers = self.layers
+        output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
+            failures.withUnsafeMutableBufferPointer { failureBuffer in
+                let (target, errors) = (outputBuffer.baseAddress!, failureBuffer.baseAddress!)
+                ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, _ in
+                    for sample in samples {
+                        do throws(NeuralNetError) {
+                            var value = input.batchSlice(sample..<(sample + 1))
+                            for layer in layers { value = try layer.forward(value, context: single) }
+                            (target + sample * perSample).update(from: value.scalars, count: perSample)
+                        } catch {
+                            errors[sample] = error
+                        }
+                    }
+                }
+            }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+        return output
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
