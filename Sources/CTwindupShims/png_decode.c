@@ -76,6 +76,21 @@ static void twindup_png_copy_exif(png_structp png, png_infop info, twindup_decod
     }
 }
 
+/* Output is sRGB-encoded. Files that say they are sRGB, or say nothing, keep their stored values; a gAMA chunk
+ * naming another encoding gamma is corrected to the sRGB display gamma (2.2), so that one picture saved with
+ * different gammas decodes to the same pixels. */
+static void twindup_png_correct_gamma(png_structp png, png_infop info) {
+    int intent = 0;
+    png_fixed_point file_gamma = 0;
+    if (png_get_sRGB(png, info, &intent) != 0 || png_get_gAMA_fixed(png, info, &file_gamma) == 0) {
+        return;
+    }
+    if (file_gamma <= 0 || (file_gamma > 44955 && file_gamma < 45955)) {
+        return; /* missing, invalid, or already 1/2.2 (45455) */
+    }
+    png_set_gamma_fixed(png, PNG_DEFAULT_sRGB, file_gamma);
+}
+
 twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindup_limits *limits,
                                   twindup_decoded *out, twindup_error *error) {
     if (data == NULL || out == NULL || error == NULL || limits == NULL || size == 0) {
@@ -137,6 +152,7 @@ twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindu
         status = TWINDUP_TOO_LARGE;
         goto cleanup;
     }
+    twindup_png_correct_gamma(png, info);
     png_set_expand(png);   /* palette to RGB, gray below 8 bits to 8 bits, tRNS to an alpha channel */
     png_set_scale_16(png); /* 16-bit samples rounded to 8 bits, not truncated */
     png_set_gray_to_rgb(png);
