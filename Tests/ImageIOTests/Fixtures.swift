@@ -135,3 +135,39 @@ struct PixelDifference {
         self.maximum = maximum
     }
 }
+
+extension Fixtures {
+    /// A complete PNG with `rows` of raw samples (filter byte 0 is added), compressed with stored deflate blocks
+    /// so that the tests need no zlib. `colourType` 0 = gray, 2 = RGB; `extraChunks` go before IDAT.
+    static func png(
+        width: Int, height: Int, bitDepth: UInt8, colourType: UInt8, rows: [[UInt8]],
+        extraChunks: [[UInt8]] = []
+    ) -> [UInt8] {
+        func be32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+        let raw: [UInt8] = rows.flatMap { [UInt8(0)] + $0 }
+        var deflate: [UInt8] = [0x78, 0x01]
+        var offset = 0
+        repeat {
+            let count = min(65535, raw.count - offset)
+            let final: UInt8 = offset + count == raw.count ? 1 : 0
+            let complement = 0xFFFF - count
+            let blockHeader: [UInt8] = [
+                final, UInt8(count & 0xFF), UInt8(count >> 8), UInt8(complement & 0xFF), UInt8(complement >> 8),
+            ]
+            deflate += blockHeader
+            deflate += raw[offset..<(offset + count)]
+            offset += count
+        } while offset < raw.count
+        var a: UInt32 = 1
+        var b: UInt32 = 0
+        for byte in raw {
+            a = (a + UInt32(byte)) % 65521
+            b = (b + a) % 65521
+        }
+        deflate += be32(Int((b << 16) | a))
+        let header: [UInt8] = be32(width) + be32(height) + [bitDepth, colourType, 0, 0, 0]
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        let chunks: [UInt8] = extraChunks.flatMap { $0 }
+        return signature + pngChunk("IHDR", header) + chunks + pngChunk("IDAT", deflate) + pngChunk("IEND", [])
+    }
+}
