@@ -32,7 +32,7 @@ static void twindup_jpeg_copy_exif(j_decompress_ptr cinfo, twindup_decoded *out)
         }
         size_t length = marker->data_length - sizeof prefix;
         out->exif = malloc(length);
-        if (out->exif != NULL) { /* EXIF is optional: without memory for it the image is still upright-less */
+        if (out->exif != NULL) { /* without memory for EXIF the image still decodes, unrotated */
             memcpy(out->exif, marker->data + sizeof prefix, length);
             out->exif_length = length;
         }

@@ -76,6 +76,49 @@ static void twindup_png_copy_exif(png_structp png, png_infop info, twindup_decod
     }
 }
 
+/* Output is sRGB-encoded. Files that say they are sRGB, or say nothing, keep their stored values; a gAMA chunk
+ * naming another encoding gamma is corrected to the sRGB display gamma (2.2), so that one picture saved with
+ * different gammas decodes to the same pixels. */
+static void twindup_png_correct_gamma(png_structp png, png_infop info) {
+    int intent = 0;
+    png_fixed_point file_gamma = 0;
+    if (png_get_sRGB(png, info, &intent) != 0 || png_get_gAMA_fixed(png, info, &file_gamma) == 0) {
+        return;
+    }
+    if (file_gamma <= 0 || (file_gamma > 44955 && file_gamma < 45955)) {
+        return; /* missing, invalid, or already 1/2.2 (45455) */
+    }
+    png_set_gamma_fixed(png, PNG_DEFAULT_sRGB, file_gamma);
+}
+
+/* The whole file is in memory, so a chunk claiming more bytes than remain is refused here: libpng would
+ * otherwise allocate and zero a buffer of the claimed size (up to 2 GiB) before finding the data missing. */
+static twindup_status twindup_png_check_chunk_lengths(const uint8_t *data, size_t size, char *message, size_t capacity) {
+    size_t offset = 8; /* after the signature */
+    while (size - offset >= 8) {
+        const uint8_t *chunk = data + offset;
+        uint32_t length = (uint32_t)chunk[0] << 24 | (uint32_t)chunk[1] << 16 | (uint32_t)chunk[2] << 8 | chunk[3];
+        char type[5] = {0};
+        for (int i = 0; i < 4; i++) {
+            type[i] = (chunk[4 + i] >= 0x20 && chunk[4 + i] < 0x7F) ? (char)chunk[4 + i] : '?';
+        }
+        if (length > PNG_UINT_31_MAX) {
+            snprintf(message, capacity, "%s chunk length %u is over the PNG maximum", type, length);
+            return TWINDUP_CORRUPT;
+        }
+        if ((uint64_t)length + 12 > size - offset) {
+            snprintf(message, capacity, "%s chunk claims %u bytes but the file ends %zu bytes later", type, length,
+                     size - offset - 8);
+            return TWINDUP_TRUNCATED;
+        }
+        if (memcmp(chunk + 4, "IEND", 4) == 0) {
+            break;
+        }
+        offset += (size_t)length + 12;
+    }
+    return TWINDUP_OK;
+}
+
 twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindup_limits *limits,
                                   twindup_decoded *out, twindup_error *error) {
     if (data == NULL || out == NULL || error == NULL || limits == NULL || size == 0) {
@@ -83,6 +126,14 @@ twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindu
     }
     memset(out, 0, sizeof *out);
     error->message[0] = '\0';
+    if (size < 8) {
+        snprintf(error->message, sizeof error->message, "the file ends inside the PNG signature");
+        return TWINDUP_TRUNCATED;
+    }
+    twindup_status chunk_status = twindup_png_check_chunk_lengths(data, size, error->message, sizeof error->message);
+    if (chunk_status != TWINDUP_OK) {
+        return chunk_status;
+    }
     twindup_png_context context;
     memset(&context, 0, sizeof context);
     context.data = data;
@@ -137,6 +188,7 @@ twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindu
         status = TWINDUP_TOO_LARGE;
         goto cleanup;
     }
+    twindup_png_correct_gamma(png, info);
     png_set_expand(png);   /* palette to RGB, gray below 8 bits to 8 bits, tRNS to an alpha channel */
     png_set_scale_16(png); /* 16-bit samples rounded to 8 bits, not truncated */
     png_set_gray_to_rgb(png);

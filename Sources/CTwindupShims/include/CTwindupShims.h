@@ -49,7 +49,7 @@ twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t mi
                                    const twindup_limits *limits, twindup_decoded *out, twindup_error *error);
 
 /* Decodes a PNG held in memory: every colour type and depth to 8-bit RGB, alpha composited over
- * white, 16-bit samples scaled (not truncated), gamma chunks ignored (stored values are returned). */
+ * white, 16-bit samples scaled (not truncated), a gAMA other than sRGB's corrected to sRGB. */
 twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindup_limits *limits,
                                   twindup_decoded *out, twindup_error *error);
 
