@@ -53,9 +53,13 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], swiftSettings: strictSwift),
+        // Helpers for tests only: locating ../shared/testdata, scratch folders.
+        .target(name: "TestSupport", swiftSettings: strictSwift),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "ImageHashingTests", dependencies: ["ImageHashing"], swiftSettings: strictSwift),
-        .testTarget(name: "TwinModelTests", dependencies: ["TwinModel"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "TwinModelTests", dependencies: ["TwinModel", "ImageIO", "NeuralNet", "TestSupport"],
+            swiftSettings: strictSwift),
         .testTarget(
             name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"], swiftSettings: strictSwift),
     ],

@@ -94,7 +94,8 @@ public struct EvaluationReport: Sendable, Codable {
             .map(\.element)
         return ScorerResult(
             name: name, rocAUC: metrics.rocAUC, averagePrecision: metrics.averagePrecision, atPrecision: atPrecision,
-            expectedCalibrationError: probabilities ? metrics.expectedCalibrationError() : nil, curve: thinned)
+            expectedCalibrationError: probabilities ? metrics.classBalanced(seed: 7).expectedCalibrationError() : nil,
+            curve: thinned)
     }
 
     /// A plain-text table: one row per scorer, then recall per edit kind at precision 0.99.

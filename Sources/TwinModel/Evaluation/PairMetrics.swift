@@ -124,4 +124,18 @@ public struct PairMetrics: Sendable {
         }
         return error
     }
+
+    /// Every positive and an equal number of negatives drawn with a fixed seed: the class-balanced set on which
+    /// calibration is judged, since twindup's probabilities assume a near-duplicate and a distinct pair are
+    /// equally likely a priori.
+    public func classBalanced(seed: UInt64) -> PairMetrics {
+        let positives = pairs.filter(\.isDuplicate)
+        var negatives = pairs.filter { !$0.isDuplicate }
+        var state = seed
+        for index in negatives.indices.reversed() where index > 0 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            negatives.swapAt(index, Int((state >> 33) % UInt64(index + 1)))
+        }
+        return PairMetrics(pairs: positives + negatives.prefix(positives.count))
+    }
 }

@@ -135,7 +135,6 @@ public struct TrainingRun {
         var random = RandomSource(seed: configuration.seed ^ 0x4E45_47)
         var differences: [[Float]] = []
         var labels: [Bool] = []
-        var negativeTotal = 0
         var negativeKept = 0
         let negativeShare = 100_000.0 / Double(max(full.originals.count * full.edited.count, 1))
         for (originalPosition, original) in full.originals.enumerated() {
@@ -143,7 +142,6 @@ public struct TrainingRun {
                 let isDuplicate = copy.source == original
                 if !isDuplicate && validation.entries[copy.source].group == validation.entries[original].group { continue }
                 if !isDuplicate {
-                    negativeTotal += 1
                     guard Double(random.nextUniform()) < negativeShare else { continue }
                     negativeKept += 1
                 }
@@ -152,13 +150,15 @@ public struct TrainingRun {
             }
         }
         let fit = HeadCalibration.fit(
-            differences: differences, labels: labels, negativeWeight: Double(negativeTotal) / Double(max(negativeKept, 1)),
+            // Class-balanced: p answers "is this pair a near-duplicate?" for a pair that is as likely one as not;
+            // the default threshold then sets the precision for the far more numerous distinct pairs of an index.
+            differences: differences, labels: labels, negativeWeight: Double(labels.count { $0 }) / Double(max(negativeKept, 1)),
             initialRaw: head.raw.value.scalars, initialBias: head.bias.value.scalars[0])
         head.raw.value = try Tensor(shape: [fit.raw.count], scalars: fit.raw)
         head.bias.value = try Tensor(shape: [1], scalars: [fit.bias])
         let summary = try validate(network, on: full, step: trainedSteps)
         let threshold = summary.metrics.operatingPoint(atPrecision: targetPrecision)?.threshold ?? 0.99
-        let calibrationError = summary.metrics.expectedCalibrationError()
+        let calibrationError = summary.metrics.classBalanced(seed: configuration.seed).expectedCalibrationError()
         log(summary.line)
         log(String(format: "calibrated: loss %.5f, ECE %.4f, threshold %.4f for precision %.2f", fit.loss, calibrationError, threshold, targetPrecision))
         var weights = network.weights()
