@@ -5,7 +5,8 @@ import Testing
 
 /// Fashion-MNIST test images (Debian's `dataset-fashion-mnist`), decompressed with gzip, as 28×28 floats in [0, 1].
 enum FashionMNIST {
-    static let path = ProcessInfo.processInfo.environment["TWINDUP_FASHION_MNIST"]
+    static let path =
+        ProcessInfo.processInfo.environment["TWINDUP_FASHION_MNIST"]
         ?? "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
 
     static let side = 28

@@ -34,7 +34,9 @@ import Testing
             similar.append(index % 2 == 0 ? 1 : 0)
         }
         let shape = [count, 1, FashionMNIST.side, FashionMNIST.side]
-        return Pairs(first: try! Tensor(shape: shape, scalars: first), second: try! Tensor(shape: shape, scalars: second), similar: similar)
+        return Pairs(
+            first: try! Tensor(shape: shape, scalars: first), second: try! Tensor(shape: shape, scalars: second),
+            similar: similar)
     }
 
     enum Objective {
@@ -49,7 +51,8 @@ import Testing
         let network = TwinNetwork(architecture: architecture, head: head, seed: seed)
         let l2 = L2Normalization(name: "l2")
         let optimizer = Adam(weightDecay: 1e-4)
-        let schedule = LearningRateSchedule(base: 3e-3, warmupSteps: 10, decay: .cosine(totalSteps: steps, minimum: 1e-4))
+        let schedule = LearningRateSchedule(
+            base: 3e-3, warmupSteps: 10, decay: .cosine(totalSteps: steps, minimum: 1e-4))
         let context = ExecutionContext(mode: .training, threads: 2)
         let parameters = network.namedParameters
         var random = RandomSource(seed: seed &+ 100)
@@ -58,20 +61,25 @@ import Testing
             let images = try Tensor.concatenateBatch([batch.first, batch.second])
             for (_, parameter) in parameters { parameter.zeroGradient() }
             let embeddings = try network.tower.forward(images, context: context)
-            let (first, second) = (embeddings.batchSlice(0..<pairsPerBatch), embeddings.batchSlice(pairsPerBatch..<(2 * pairsPerBatch)))
+            let (first, second) = (
+                embeddings.batchSlice(0..<pairsPerBatch), embeddings.batchSlice(pairsPerBatch..<(2 * pairsPerBatch))
+            )
             let gradient: Tensor
             switch objective {
             case .bce(let head):
                 let logits = try head.logits(first, second, mode: .training)
-                let loss = try Loss.binaryCrossEntropyWithLogits(logits: logits, targets: Tensor(shape: [pairsPerBatch], scalars: batch.similar))
+                let loss = try Loss.binaryCrossEntropyWithLogits(
+                    logits: logits, targets: Tensor(shape: [pairsPerBatch], scalars: batch.similar))
                 let (a, b) = try head.backward(loss.gradient)
                 gradient = try Tensor.concatenateBatch([a, b])
             case .contrastive(let margin):
                 let normalized = try l2.forward(embeddings, context: context)
                 let loss = try Loss.contrastive(
-                    normalized.batchSlice(0..<pairsPerBatch), normalized.batchSlice(pairsPerBatch..<(2 * pairsPerBatch)),
+                    normalized.batchSlice(0..<pairsPerBatch),
+                    normalized.batchSlice(pairsPerBatch..<(2 * pairsPerBatch)),
                     similar: Tensor(shape: [pairsPerBatch], scalars: batch.similar), margin: margin)
-                gradient = try l2.backward(Tensor.concatenateBatch([loss.firstGradient, loss.secondGradient]), context: context)
+                gradient = try l2.backward(
+                    Tensor.concatenateBatch([loss.firstGradient, loss.secondGradient]), context: context)
             case .triplet(let tripletLoss):
                 // Identity labels: pair i's two images share a label when they come from the same picture.
                 var labels = Array(0..<pairsPerBatch)
