@@ -30,7 +30,8 @@ public final class BatchNorm: Layer {
         guard shape.count == 2 || shape.count == 4 else {
             throw .shapeMismatch(context: "\(name) (BatchNorm)", expected: "[_, \(channels)(, _, _)]", actual: shape)
         }
-        _ = try Tensor.checkShape(shape, [nil, channels] + Array(repeating: nil, count: shape.count - 2), "\(name) (BatchNorm)")
+        _ = try Tensor.checkShape(
+            shape, [nil, channels] + Array(repeating: nil, count: shape.count - 2), "\(name) (BatchNorm)")
         return (shape[0], shape.dropFirst(2).reduce(1, *))
     }
 
@@ -135,7 +136,8 @@ public final class BatchNorm: Layer {
                                         let base = (sample * channels + channel) * pixels
                                         for pixel in 0..<pixels {
                                             sumGradient += upstream[base + pixel]
-                                            sumGradientTimesNormalized += upstream[base + pixel] * normalized[base + pixel]
+                                            sumGradientTimesNormalized +=
+                                                upstream[base + pixel] * normalized[base + pixel]
                                         }
                                     }
                                     shiftGradient[channel] += sumGradient

@@ -30,7 +30,8 @@ public final class Conv2D: Layer {
         let fanIn = inChannels * kernelSize * kernelSize
         weight = Parameter(
             name: "weight",
-            value: Initializers.heNormal(shape: [outChannels, inChannels, kernelSize, kernelSize], fanIn: fanIn,
+            value: Initializers.heNormal(
+                shape: [outChannels, inChannels, kernelSize, kernelSize], fanIn: fanIn,
                 random: &random))
         bias = hasBias ? Parameter(name: "bias", value: Tensor(zeros: [outChannels])) : nil
     }
@@ -65,13 +66,17 @@ public final class Conv2D: Layer {
         let batch = input.shape[0]
         let (patch, pixels) = (geometry.patchSize, geometry.outputPixels)
         var output = Tensor(zeros: [batch, outChannels, geometry.outputHeight, geometry.outputWidth])
-        let (outChannels, fusedReLU, imageSize) = (self.outChannels, self.fusedReLU, inChannels * input.shape[2] * input.shape[3])
+        let (outChannels, fusedReLU, imageSize) = (
+            self.outChannels, self.fusedReLU, inChannels * input.shape[2] * input.shape[3]
+        )
         context.applyBLASPolicy()
         input.scalars.withUnsafeBufferPointer { inputBuffer in
             weight.value.scalars.withUnsafeBufferPointer { weights in
                 (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
                     output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
-                        let (source, kernel, target) = (inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!)
+                        let (source, kernel, target) = (
+                            inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!
+                        )
                         // An empty array may still have a base address; only a real bias may be read.
                         let biasPointer = bias == nil ? nil : biases.baseAddress
                         ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, _ in
@@ -122,8 +127,12 @@ public final class Conv2D: Layer {
                     inputGradient.scalars.withUnsafeMutableBufferPointer { inputGradientBuffer in
                         partialWeights.withUnsafeMutableBufferPointer { weightSums in
                             partialBias.withUnsafeMutableBufferPointer { biasSums in
-                                let (source, kernel, upstream) = (inputBuffer.baseAddress!, weights.baseAddress!, gradientBuffer.baseAddress!)
-                                let (downstream, weightSum, biasSum) = (inputGradientBuffer.baseAddress!, weightSums.baseAddress!, biasSums.baseAddress!)
+                                let (source, kernel, upstream) = (
+                                    inputBuffer.baseAddress!, weights.baseAddress!, gradientBuffer.baseAddress!
+                                )
+                                let (downstream, weightSum, biasSum) = (
+                                    inputGradientBuffer.baseAddress!, weightSums.baseAddress!, biasSums.baseAddress!
+                                )
                                 ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, part in
                                     let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * pixels)
                                     defer { columns.deallocate() }

@@ -58,14 +58,18 @@ public final class DepthwiseConv2D: Layer {
             weight.value.scalars.withUnsafeBufferPointer { weights in
                 (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
                     output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
-                        let (source, filters, target) = (inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!)
+                        let (source, filters, target) = (
+                            inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!
+                        )
                         // An empty array may still have a base address; only a real bias may be read.
                         let biasPointer = bias == nil ? nil : biases.baseAddress
                         ParallelLoop.run(count: batch * channels, threads: context.loopThreads) { planes, _ in
                             for plane in planes {
                                 let channel = plane % channels
                                 let result = target + plane * outPlane
-                                if kernel == 3 && (geometry.stride == 1 || geometry.stride == 2) && geometry.outputWidth >= 9 {
+                                if kernel == 3 && (geometry.stride == 1 || geometry.stride == 2)
+                                    && geometry.outputWidth >= 9
+                                {
                                     DepthwiseKernel3x3.convolve(
                                         source + plane * inPlane, filter: filters + channel * 9,
                                         bias: biasPointer?[channel] ?? 0, relu: relu, into: result, geometry: geometry)
@@ -119,7 +123,9 @@ public final class DepthwiseConv2D: Layer {
         let batch = input.shape[0]
         try outputGradient.requireShape(
             [batch, channels, geometry.outputHeight, geometry.outputWidth], "\(name) (DepthwiseConv2D) backward")
-        let (inPlane, outPlane, taps) = (geometry.height * geometry.width, geometry.outputPixels, kernelSize * kernelSize)
+        let (inPlane, outPlane, taps) = (
+            geometry.height * geometry.width, geometry.outputPixels, kernelSize * kernelSize
+        )
         var inputGradient = Tensor(zeros: input.shape)
         // Parallel over channels, each sums its own weight gradient over the batch in sample order: reproducible
         // for any thread count.
@@ -134,7 +140,9 @@ public final class DepthwiseConv2D: Layer {
                     inputGradient.scalars.withUnsafeMutableBufferPointer { downstreamBuffer in
                         weightGradient.withUnsafeMutableBufferPointer { weightSums in
                             biasGradient.withUnsafeMutableBufferPointer { biasSums in
-                                let (source, filters, upstream) = (inputBuffer.baseAddress!, weights.baseAddress!, upstreamBuffer.baseAddress!)
+                                let (source, filters, upstream) = (
+                                    inputBuffer.baseAddress!, weights.baseAddress!, upstreamBuffer.baseAddress!
+                                )
                                 let (downstream, weightSum) = (downstreamBuffer.baseAddress!, weightSums.baseAddress!)
                                 ParallelLoop.run(count: channels, threads: context.loopThreads) { channelRange, _ in
                                     for channel in channelRange {
@@ -147,10 +155,12 @@ public final class DepthwiseConv2D: Layer {
                                             for pixel in 0..<outPlane { channelBias += gradient[pixel] }
                                             biasSums[channel] += channelBias
                                             for ky in 0..<kernel {
-                                                let rows = geometry.validRange(offset: ky, extent: geometry.height, outputs: geometry.outputHeight)
+                                                let rows = geometry.validRange(
+                                                    offset: ky, extent: geometry.height, outputs: geometry.outputHeight)
                                                 for kx in 0..<kernel {
                                                     let tap = filters[channel * taps + ky * kernel + kx]
-                                                    let cols = geometry.validRange(offset: kx, extent: width, outputs: outW)
+                                                    let cols = geometry.validRange(
+                                                        offset: kx, extent: width, outputs: outW)
                                                     var tapGradient = Float(0)
                                                     for oy in rows {
                                                         let offset = (oy * stride - pad + ky) * width - pad + kx

@@ -31,9 +31,15 @@ enum DepthwiseKernel3x3 {
         let biasVector = SIMD8<Float>(repeating: bias)
         let floorVector = SIMD8<Float>(repeating: floor)
         // Nine named taps rather than an array: no allocation or bounds check inside the pixel loop.
-        let (t0, t1, t2) = (SIMD8(repeating: filter[0]), SIMD8(repeating: filter[1]), SIMD8<Float>(repeating: filter[2]))
-        let (t3, t4, t5) = (SIMD8(repeating: filter[3]), SIMD8(repeating: filter[4]), SIMD8<Float>(repeating: filter[5]))
-        let (t6, t7, t8) = (SIMD8(repeating: filter[6]), SIMD8(repeating: filter[7]), SIMD8<Float>(repeating: filter[8]))
+        let (t0, t1, t2) = (
+            SIMD8(repeating: filter[0]), SIMD8(repeating: filter[1]), SIMD8<Float>(repeating: filter[2])
+        )
+        let (t3, t4, t5) = (
+            SIMD8(repeating: filter[3]), SIMD8(repeating: filter[4]), SIMD8<Float>(repeating: filter[5])
+        )
+        let (t6, t7, t8) = (
+            SIMD8(repeating: filter[6]), SIMD8(repeating: filter[7]), SIMD8<Float>(repeating: filter[8])
+        )
         for oy in 0..<outH {
             let row = output + oy * outW
             row[0] = scalarOutput(input, filter, bias, floor, geometry, oy, 0)
@@ -53,7 +59,8 @@ enum DepthwiseKernel3x3 {
                     accumulateStrided(&sum, input + (top + 1) * width + 2 * ox - 1, t3, t4, t5)
                     if top + 2 < height { accumulateStrided(&sum, input + (top + 2) * width + 2 * ox - 1, t6, t7, t8) }
                 }
-                UnsafeMutableRawPointer(row + ox).storeBytes(of: sum.replacing(with: floorVector, where: sum .< floorVector), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(row + ox).storeBytes(
+                    of: sum.replacing(with: floorVector, where: sum .< floorVector), as: SIMD8<Float>.self)
                 ox += 8
             }
             while ox < outW {

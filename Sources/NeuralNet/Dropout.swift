@@ -31,7 +31,8 @@ public final class Dropout: Layer {
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
         guard let mask else { throw missingForwardCache() }
         guard mask.count == outputGradient.count else {
-            throw .shapeMismatch(context: "\(name) (Dropout) backward", expected: "\(mask.count) values", actual: outputGradient.shape)
+            throw .shapeMismatch(
+                context: "\(name) (Dropout) backward", expected: "\(mask.count) values", actual: outputGradient.shape)
         }
         var gradient = outputGradient
         for index in mask.indices { gradient.scalars[index] *= mask[index] }

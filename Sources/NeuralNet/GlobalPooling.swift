@@ -86,7 +86,8 @@ public final class GlobalPooling: Layer {
                 }
                 switch kind {
                 case .average: addAverage(outputGradient.scalars[sample * width + channel])
-                case .max: addMax(outputGradient.scalars[sample * width + channel], output.scalars[sample * width + channel])
+                case .max:
+                    addMax(outputGradient.scalars[sample * width + channel], output.scalars[sample * width + channel])
                 case .averageAndMax:
                     addAverage(outputGradient.scalars[sample * width + channel])
                     addMax(

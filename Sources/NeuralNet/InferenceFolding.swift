@@ -23,7 +23,9 @@ enum InferenceFolding {
         return copy
     }
 
-    private static func foldedTensors(weight: Tensor, bias: Tensor?, outChannels: Int, norm: BatchNorm?)
+    private static func foldedTensors(
+        weight: Tensor, bias: Tensor?, outChannels: Int, norm: BatchNorm?
+    )
         -> (Tensor, Tensor)
     {
         var newWeight = weight

@@ -20,7 +20,9 @@ public final class L2Normalization: Layer {
         var norms = [Float](repeating: 0, count: batch)
         for sample in 0..<batch {
             var squares: Float = 0
-            for index in 0..<width { squares += input.scalars[sample * width + index] * input.scalars[sample * width + index] }
+            for index in 0..<width {
+                squares += input.scalars[sample * width + index] * input.scalars[sample * width + index]
+            }
             norms[sample] = (squares + epsilon).squareRoot()
             for index in 0..<width { output.scalars[sample * width + index] /= norms[sample] }
         }

@@ -16,7 +16,9 @@ public struct PairLossResult: Sendable {
 public enum Loss {
     /// Mean binary cross-entropy of `logits` `[N]` against `targets` `[N]` in [0, 1], computed as
     /// max(z, 0) − z·y + log(1 + e^(−|z|)), which neither overflows nor loses precision for large |z|.
-    public static func binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor) throws(NeuralNetError)
+    public static func binaryCrossEntropyWithLogits(
+        logits: Tensor, targets: Tensor
+    ) throws(NeuralNetError)
         -> LossResult
     {
         try logits.requireShape([nil], "BCE logits")
@@ -34,7 +36,9 @@ public enum Loss {
 
     /// Hadsell–Chopra–LeCun contrastive loss, mean over pairs of y·d² + (1 − y)·max(0, m − d)², with d the
     /// Euclidean distance and y = 1 for a similar pair.
-    public static func contrastive(_ first: Tensor, _ second: Tensor, similar: Tensor, margin: Float)
+    public static func contrastive(
+        _ first: Tensor, _ second: Tensor, similar: Tensor, margin: Float
+    )
         throws(NeuralNetError) -> PairLossResult
     {
         try first.requireShape([nil, nil], "contrastive loss first embedding")
@@ -63,6 +67,7 @@ public enum Loss {
         }
         var secondGradient = firstGradient
         for index in secondGradient.scalars.indices { secondGradient.scalars[index] = -firstGradient.scalars[index] }
-        return PairLossResult(value: total / Float(max(batch, 1)), firstGradient: firstGradient, secondGradient: secondGradient)
+        return PairLossResult(
+            value: total / Float(max(batch, 1)), firstGradient: firstGradient, secondGradient: secondGradient)
     }
 }

@@ -35,7 +35,9 @@ public final class SGD: Optimizer {
 
     public func stateTensors() -> [String: Tensor] {
         var tensors = ["step": Tensor(repeating: Float(step), shape: [1])]
-        for (name, values) in velocity { tensors["\(name).momentum"] = try! Tensor(shape: [values.count], scalars: values) }
+        for (name, values) in velocity {
+            tensors["\(name).momentum"] = try! Tensor(shape: [values.count], scalars: values)
+        }
         return tensors
     }
 
@@ -96,8 +98,12 @@ public final class Adam: Optimizer {
 
     public func stateTensors() -> [String: Tensor] {
         var tensors = ["step": Tensor(repeating: Float(step), shape: [1])]
-        for (name, values) in firstMoment { tensors["\(name).first_moment"] = try! Tensor(shape: [values.count], scalars: values) }
-        for (name, values) in secondMoment { tensors["\(name).second_moment"] = try! Tensor(shape: [values.count], scalars: values) }
+        for (name, values) in firstMoment {
+            tensors["\(name).first_moment"] = try! Tensor(shape: [values.count], scalars: values)
+        }
+        for (name, values) in secondMoment {
+            tensors["\(name).second_moment"] = try! Tensor(shape: [values.count], scalars: values)
+        }
         return tensors
     }
 

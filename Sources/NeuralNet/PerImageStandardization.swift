@@ -14,7 +14,8 @@ public final class PerImageStandardization: Layer {
     public func outputShape(for inputShape: [Int]) throws(NeuralNetError) -> [Int] {
         let shape = try Tensor.checkShape(inputShape, [nil, nil, nil, nil], "\(name) (PerImageStandardization)")
         guard shape[2] * shape[3] > 1 else {
-            throw .shapeMismatch(context: "\(name) (PerImageStandardization)", expected: "more than one pixel", actual: shape)
+            throw .shapeMismatch(
+                context: "\(name) (PerImageStandardization)", expected: "more than one pixel", actual: shape)
         }
         return shape
     }
@@ -62,7 +63,8 @@ public final class PerImageStandardization: Layer {
             for pixel in 0..<pixels {
                 gradient.scalars[base + pixel] =
                     inverseDeviations[plane] / count
-                    * (count * outputGradient.scalars[base + pixel] - sum - normalized.scalars[base + pixel] * projection)
+                    * (count * outputGradient.scalars[base + pixel] - sum - normalized.scalars[base + pixel]
+                        * projection)
             }
         }
         return gradient

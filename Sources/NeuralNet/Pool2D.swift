@@ -23,9 +23,14 @@ public final class Pool2D: Layer {
     public func outputShape(for inputShape: [Int]) throws(NeuralNetError) -> [Int] {
         _ = try Tensor.checkShape(inputShape, [nil, nil, nil, nil], "\(name) (Pool2D)")
         guard inputShape[2] >= kernelSize, inputShape[3] >= kernelSize else {
-            throw .shapeMismatch(context: "\(name) (Pool2D)", expected: "at least \(kernelSize)×\(kernelSize) pixels", actual: inputShape)
+            throw .shapeMismatch(
+                context: "\(name) (Pool2D)", expected: "at least \(kernelSize)×\(kernelSize) pixels", actual: inputShape
+            )
         }
-        return [inputShape[0], inputShape[1], (inputShape[2] - kernelSize) / stride + 1, (inputShape[3] - kernelSize) / stride + 1]
+        return [
+            inputShape[0], inputShape[1], (inputShape[2] - kernelSize) / stride + 1,
+            (inputShape[3] - kernelSize) / stride + 1,
+        ]
     }
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
@@ -85,7 +90,8 @@ public final class Pool2D: Layer {
                         let value = outputGradient.scalars[(plane * outH + oy) * outW + ox] * share
                         for ky in 0..<kernelSize {
                             for kx in 0..<kernelSize {
-                                gradient.scalars[(plane * height + oy * stride + ky) * width + ox * stride + kx] += value
+                                gradient.scalars[(plane * height + oy * stride + ky) * width + ox * stride + kx] +=
+                                    value
                             }
                         }
                     }

@@ -48,8 +48,12 @@ public struct SafeTensors: Sendable, Equatable {
     }
 
     public init(decoding bytes: [UInt8]) throws(NeuralNetError) {
-        guard bytes.count >= 8 else { throw .corruptSafeTensors("file is \(bytes.count) bytes, shorter than its header length") }
-        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard bytes.count >= 8 else {
+            throw .corruptSafeTensors("file is \(bytes.count) bytes, shorter than its header length")
+        }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
         guard headerLength <= UInt64(Self.maximumHeaderLength), headerLength >= 2 else {
             throw .corruptSafeTensors("header length \(headerLength) is not plausible")
         }
@@ -76,7 +80,9 @@ public struct SafeTensors: Sendable, Equatable {
                     throw .corruptSafeTensors("__metadata__ is not an object")
                 }
                 for (key, item) in dictionary {
-                    guard let text = item as? String else { throw .corruptSafeTensors("metadata '\(key)' is not a string") }
+                    guard let text = item as? String else {
+                        throw .corruptSafeTensors("metadata '\(key)' is not a string")
+                    }
                     metadata[key] = text
                 }
                 continue
@@ -101,7 +107,9 @@ public struct SafeTensors: Sendable, Equatable {
             var values = [Float](repeating: 0, count: span.range.count / 4)
             for index in values.indices {
                 let at = dataStart + span.range.lowerBound + index * 4
-                let bits = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+                let bits =
+                    UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3])
+                    << 24
                 values[index] = Float(bitPattern: bits)
             }
             tensors[span.name] = try Tensor(shape: span.shape, scalars: values)
@@ -109,12 +117,18 @@ public struct SafeTensors: Sendable, Equatable {
         self.init(tensors: tensors, metadata: metadata)
     }
 
-    private static func span(name: String, entry: Any, dataLength: Int) throws(NeuralNetError)
+    private static func span(
+        name: String, entry: Any, dataLength: Int
+    ) throws(NeuralNetError)
         -> (range: Range<Int>, name: String, shape: [Int])
     {
-        guard let fields = entry as? [String: Any] else { throw .corruptSafeTensors("entry '\(name)' is not an object") }
+        guard let fields = entry as? [String: Any] else {
+            throw .corruptSafeTensors("entry '\(name)' is not an object")
+        }
         guard let dtype = fields["dtype"] as? String else { throw .corruptSafeTensors("tensor '\(name)' has no dtype") }
-        guard dtype == "F32" else { throw .corruptSafeTensors("tensor '\(name)' has dtype \(dtype); only F32 is supported") }
+        guard dtype == "F32" else {
+            throw .corruptSafeTensors("tensor '\(name)' has dtype \(dtype); only F32 is supported")
+        }
         guard let shape = integers(fields["shape"]), shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else {
             throw .corruptSafeTensors("tensor '\(name)' has no valid shape")
         }
@@ -123,7 +137,8 @@ public struct SafeTensors: Sendable, Equatable {
         }
         let (begin, end) = (offsets[0], offsets[1])
         guard begin >= 0, begin <= end, end <= dataLength else {
-            throw .corruptSafeTensors("tensor '\(name)' data_offsets [\(begin), \(end)] fall outside the \(dataLength) data bytes")
+            throw .corruptSafeTensors(
+                "tensor '\(name)' data_offsets [\(begin), \(end)] fall outside the \(dataLength) data bytes")
         }
         var bytes = 4
         for dimension in shape {
@@ -174,7 +189,9 @@ public struct SafeTensors: Sendable, Equatable {
     /// Copies tensors into parameters by name. Refuses, naming the tensor, anything missing, extra or misshapen.
     public func assign(to parameters: [(name: String, parameter: Parameter)]) throws(NeuralNetError) {
         let wanted = Set(parameters.map(\.name))
-        if let extra = tensors.keys.sorted().first(where: { !wanted.contains($0) }) { throw .unexpectedTensor(name: extra) }
+        if let extra = tensors.keys.sorted().first(where: { !wanted.contains($0) }) {
+            throw .unexpectedTensor(name: extra)
+        }
         for (name, parameter) in parameters {
             guard let tensor = tensors[name] else { throw .missingTensor(name: name) }
             guard tensor.shape == parameter.value.shape else {

@@ -90,7 +90,9 @@ public final class Sequential: Layer {
     }
 
     public func weights(metadata: [String: String] = [:]) -> SafeTensors {
-        SafeTensors(tensors: Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value) }), metadata: metadata)
+        SafeTensors(
+            tensors: Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.parameter.value) }),
+            metadata: metadata)
     }
 
     /// An inference-only copy in which every BatchNorm is folded into the convolution before it and every ReLU
@@ -102,7 +104,9 @@ public final class Sequential: Layer {
             let layer = layers[index]
             var next = index + 1
             var norm: BatchNorm?
-            if next < layers.count, let batchNorm = layers[next] as? BatchNorm, layer is Conv2D || layer is DepthwiseConv2D {
+            if next < layers.count, let batchNorm = layers[next] as? BatchNorm,
+                layer is Conv2D || layer is DepthwiseConv2D
+            {
                 norm = batchNorm
                 next += 1
             }

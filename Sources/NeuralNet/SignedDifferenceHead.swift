@@ -13,7 +13,8 @@ public final class SignedDifferenceHead: TwinHead {
     public init(name: String = "head", width: Int, random: inout RandomSource) {
         self.name = name
         self.width = width
-        weight = Parameter(name: "weight", value: Initializers.uniformFanIn(shape: [width], fanIn: width, random: &random))
+        weight = Parameter(
+            name: "weight", value: Initializers.uniformFanIn(shape: [width], fanIn: width, random: &random))
         bias = Parameter(name: "bias", value: Tensor(zeros: [1]))
     }
 
@@ -26,7 +27,8 @@ public final class SignedDifferenceHead: TwinHead {
         for sample in 0..<batch {
             for index in 0..<width {
                 let position = sample * width + index
-                output.scalars[sample] += weight.value.scalars[index] * (first.scalars[position] - second.scalars[position])
+                output.scalars[sample] +=
+                    weight.value.scalars[index] * (first.scalars[position] - second.scalars[position])
             }
         }
         cache = mode == .training ? (first, second) : nil

@@ -43,7 +43,9 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// Returns `shape` when it has `expected`'s rank and agrees wherever `expected` is not nil.
-    static func checkShape(_ shape: [Int], _ expected: [Int?], _ context: @autoclosure () -> String)
+    static func checkShape(
+        _ shape: [Int], _ expected: [Int?], _ context: @autoclosure () -> String
+    )
         throws(NeuralNetError) -> [Int]
     {
         let matches =

@@ -37,7 +37,8 @@ public struct TripletLoss: Sendable {
         for anchor in 0..<batch {
             let positives = (0..<batch).filter { $0 != anchor && labels[$0] == labels[anchor] }
             let negatives = (0..<batch).filter { labels[$0] != labels[anchor] }
-            guard !positives.isEmpty, let closest = negatives.min(by: { distances[anchor * batch + $0] < distances[anchor * batch + $1] })
+            guard !positives.isEmpty,
+                let closest = negatives.min(by: { distances[anchor * batch + $0] < distances[anchor * batch + $1] })
             else { continue }
             switch mining {
             case .hardest:

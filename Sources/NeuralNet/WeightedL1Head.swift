@@ -50,7 +50,8 @@ public final class WeightedL1Head: TwinHead {
         for sample in 0..<batch {
             var sum: Float = 0
             for index in 0..<width {
-                sum += alpha[index] * abs(first.scalars[sample * width + index] - second.scalars[sample * width + index])
+                sum +=
+                    alpha[index] * abs(first.scalars[sample * width + index] - second.scalars[sample * width + index])
             }
             output.scalars[sample] += sum
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NeuralNet
 
 /// Speed of the shipped twin network, reported against OpenBLAS `sgemm` measured in the same run.
@@ -17,27 +18,39 @@ struct BenchNeuralCommand: AsyncParsableCommand {
         let network = TwinNetwork(architecture: .standard, seed: 1)
         let flops = Double(network.flopsPerImage)
         let side = network.architecture.inputSide
-        print("network: 96×96 RGB → \(network.architecture.embeddingWidth)-d embedding, \(String(format: "%.1f", flops / 1e6)) MFLOP/image")
+        print(
+            "network: 96×96 RGB → \(network.architecture.embeddingWidth)-d embedding, \(String(format: "%.1f", flops / 1e6)) MFLOP/image"
+        )
 
         let peak1 = MatrixBenchmark.sgemmFlops(m: 512, n: 512, k: 512, threads: 1)
         let peak2 = MatrixBenchmark.sgemmFlops(m: 512, n: 512, k: 512, threads: 2)
         let convShaped = MatrixBenchmark.sgemmFlops(m: 128, n: 576, k: 128, threads: 1)
-        print(String(format: "sgemm 512³: %.1f GFLOPS (1 thread), %.1f GFLOPS (2 threads); conv-shaped 128×576×128: %.1f GFLOPS (1 thread)", peak1 / 1e9, peak2 / 1e9, convShaped / 1e9))
+        print(
+            String(
+                format:
+                    "sgemm 512³: %.1f GFLOPS (1 thread), %.1f GFLOPS (2 threads); conv-shaped 128×576×128: %.1f GFLOPS (1 thread)",
+                peak1 / 1e9, peak2 / 1e9, convShaped / 1e9))
 
         let folded = network.tower.foldedForInference()
         var random = RandomSource(seed: 2)
         let cases: [(batch: Int, threads: Int, strategy: ParallelStrategy)] = [
-            (1, 1, .batchSplit), (1, 2, .blasThreads), (32, 1, .batchSplit), (32, 2, .batchSplit), (32, 2, .blasThreads),
+            (1, 1, .batchSplit), (1, 2, .blasThreads), (32, 1, .batchSplit), (32, 2, .batchSplit),
+            (32, 2, .blasThreads),
         ]
         print("inference (BatchNorm and ReLU folded into the convolutions):")
         for (batch, threads, strategy) in cases {
             var images = Tensor(zeros: [batch, 3, side, side])
             for index in images.scalars.indices { images.scalars[index] = random.nextUniform() }
             let context = ExecutionContext(mode: .inference, threads: threads, strategy: strategy)
-            let perImage = try time(seconds: seconds) { _ = try folded.forward(images, context: context) } / Double(batch)
+            let perImage =
+                try time(seconds: seconds) { _ = try folded.forward(images, context: context) } / Double(batch)
             let achieved = flops / perImage
             let peak = threads == 1 ? peak1 : peak2
-            print(String(format: "  batch %2d, %d thread%@ (%@): %.3f ms/image, %.1f GFLOPS = %.0f%% of sgemm peak", batch, threads, threads == 1 ? "" : "s", strategy == .batchSplit ? "batch split" : "OpenBLAS threads", perImage * 1e3, achieved / 1e9, 100 * achieved / peak))
+            print(
+                String(
+                    format: "  batch %2d, %d thread%@ (%@): %.3f ms/image, %.1f GFLOPS = %.0f%% of sgemm peak", batch,
+                    threads, threads == 1 ? "" : "s", strategy == .batchSplit ? "batch split" : "OpenBLAS threads",
+                    perImage * 1e3, achieved / 1e9, 100 * achieved / peak))
         }
 
         if layers { try printLayerTimes(folded, side: side) }
@@ -53,7 +66,8 @@ struct BenchNeuralCommand: AsyncParsableCommand {
             let parameters = trainee.namedParameters
             let perStep = try time(seconds: seconds * 2) {
                 let embeddings = try trainee.tower.forward(images, context: context)
-                let logits = try trainee.head.logits(embeddings.batchSlice(0..<16), embeddings.batchSlice(16..<32), mode: .training)
+                let logits = try trainee.head.logits(
+                    embeddings.batchSlice(0..<16), embeddings.batchSlice(16..<32), mode: .training)
                 let loss = try Loss.binaryCrossEntropyWithLogits(logits: logits, targets: targets)
                 for (_, parameter) in parameters { parameter.zeroGradient() }
                 let (first, second) = try trainee.head.backward(loss.gradient)
@@ -61,7 +75,11 @@ struct BenchNeuralCommand: AsyncParsableCommand {
                 optimizer.update(parameters, learningRate: 1e-3)
             }
             let peak = threads == 1 ? peak1 : peak2
-            print(String(format: "  %d thread%@ (%@): %.1f images/s, %.1f GFLOPS (≈3× forward FLOPs) = %.0f%% of sgemm peak", threads, threads == 1 ? "" : "s", strategy == .batchSplit ? "batch split" : "OpenBLAS threads", 32 / perStep, 3 * flops * 32 / perStep / 1e9, 100 * 3 * flops * 32 / perStep / peak))
+            print(
+                String(
+                    format: "  %d thread%@ (%@): %.1f images/s, %.1f GFLOPS (≈3× forward FLOPs) = %.0f%% of sgemm peak",
+                    threads, threads == 1 ? "" : "s", strategy == .batchSplit ? "batch split" : "OpenBLAS threads",
+                    32 / perStep, 3 * flops * 32 / perStep / 1e9, 100 * 3 * flops * 32 / perStep / peak))
         }
     }
 
@@ -75,7 +93,7 @@ struct BenchNeuralCommand: AsyncParsableCommand {
             let input = value
             let seconds = try time(seconds: 0.3) { value = try layer.forward(input, context: context) }
             let flops = Double(layer.flops(for: input.shape)) * 32
-            print(String(format: "  %-22@ %7.3f ms  %6.1f GFLOPS", layer.name, seconds * 1e3, flops / seconds / 1e9))
+            print(String(format: "  %@ %7.3f ms  %6.1f GFLOPS", layer.name.padding(toLength: 22, withPad: " ", startingAt: 0), seconds * 1e3, flops / seconds / 1e9))
         }
     }
 

@@ -43,6 +43,8 @@ import Testing
             #expect(abs(actual - expected) <= 1e-4 + 1e-4 * abs(expected), "embedding \(actual) ≠ numpy's \(expected)")
         }
         let logit = try head.logits(embedding.batchSlice(0..<1), embedding.batchSlice(1..<2), mode: .inference)
-        #expect(abs(logit.scalars[0] - expectedLogit.scalars[0]) <= 1e-4, "head logit \(logit.scalars[0]) ≠ numpy's \(expectedLogit.scalars[0])")
+        #expect(
+            abs(logit.scalars[0] - expectedLogit.scalars[0]) <= 1e-4,
+            "head logit \(logit.scalars[0]) ≠ numpy's \(expectedLogit.scalars[0])")
     }
 }

@@ -74,19 +74,25 @@ enum GradientCheck {
         let parameterGradients = layer.parameters.map(\.gradient.scalars)
 
         let inputProbes = probes(count: input.count, random: &random)
-        let numericInput = try numeric(indices: inputProbes, epsilon: epsilon, access: { index, value in
-            if let value { input.scalars[index] = value }
-            return input.scalars[index]
-        }, loss: loss)
+        let numericInput = try numeric(
+            indices: inputProbes, epsilon: epsilon,
+            access: { index, value in
+                if let value { input.scalars[index] = value }
+                return input.scalars[index]
+            }, loss: loss)
         let inputError = relativeError(inputProbes.map { Double(inputGradient.scalars[$0]) }, numericInput)
-        #expect(inputError < tolerance, "\(layer.name): input gradient off by \(inputError)", sourceLocation: sourceLocation)
+        #expect(
+            inputError < tolerance, "\(layer.name): input gradient off by \(inputError)", sourceLocation: sourceLocation
+        )
 
         for (parameter, analytic) in zip(layer.parameters, parameterGradients) where parameter.isTrainable {
             let parameterProbes = probes(count: parameter.value.count, random: &random)
-            let numericParameter = try numeric(indices: parameterProbes, epsilon: epsilon, access: { index, value in
-                if let value { parameter.value.scalars[index] = value }
-                return parameter.value.scalars[index]
-            }, loss: loss)
+            let numericParameter = try numeric(
+                indices: parameterProbes, epsilon: epsilon,
+                access: { index, value in
+                    if let value { parameter.value.scalars[index] = value }
+                    return parameter.value.scalars[index]
+                }, loss: loss)
             let error = relativeError(parameterProbes.map { Double(analytic[$0]) }, numericParameter)
             #expect(
                 error < tolerance, "\(layer.name).\(parameter.name): gradient off by \(error)",

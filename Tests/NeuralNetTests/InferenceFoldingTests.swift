@@ -6,7 +6,9 @@ import Testing
     @Test(arguments: [(1, ParallelStrategy.batchSplit), (2, .batchSplit), (2, .blasThreads)])
     func foldedNetworkEmbedsLikeTheTrainedOne(threads: Int, strategy: ParallelStrategy) throws {
         let network = TwinNetwork(
-            architecture: .init(inputSide: 24, stemChannels: 8, blocks: [.init(16, stride: 1), .init(24, stride: 2)], embeddingWidth: 10),
+            architecture: .init(
+                inputSide: 24, stemChannels: 8, blocks: [.init(16, stride: 1), .init(24, stride: 2)], embeddingWidth: 10
+            ),
             seed: 51)
         var random = RandomSource(seed: 52)
         // A few training passes give BatchNorm non-trivial running statistics to fold.

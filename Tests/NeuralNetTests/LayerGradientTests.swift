@@ -12,12 +12,24 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
 
 @Suite struct LayerGradientTests {
     static let convolutionCases: [ConvolutionCase] = [
-        .init(batch: 1, inChannels: 3, outChannels: 4, height: 7, width: 5, kernel: 3, stride: 2, padding: 1, hasBias: true),
-        .init(batch: 2, inChannels: 2, outChannels: 3, height: 6, width: 6, kernel: 1, stride: 1, padding: 0, hasBias: false),
-        .init(batch: 3, inChannels: 3, outChannels: 2, height: 5, width: 7, kernel: 3, stride: 1, padding: 1, hasBias: true),
-        .init(batch: 2, inChannels: 4, outChannels: 3, height: 9, width: 8, kernel: 5, stride: 3, padding: 2, hasBias: true),
-        .init(batch: 1, inChannels: 1, outChannels: 1, height: 4, width: 4, kernel: 2, stride: 2, padding: 0, hasBias: true),
-        .init(batch: 3, inChannels: 2, outChannels: 2, height: 5, width: 5, kernel: 1, stride: 2, padding: 0, hasBias: false),
+        .init(
+            batch: 1, inChannels: 3, outChannels: 4, height: 7, width: 5, kernel: 3, stride: 2, padding: 1,
+            hasBias: true),
+        .init(
+            batch: 2, inChannels: 2, outChannels: 3, height: 6, width: 6, kernel: 1, stride: 1, padding: 0,
+            hasBias: false),
+        .init(
+            batch: 3, inChannels: 3, outChannels: 2, height: 5, width: 7, kernel: 3, stride: 1, padding: 1,
+            hasBias: true),
+        .init(
+            batch: 2, inChannels: 4, outChannels: 3, height: 9, width: 8, kernel: 5, stride: 3, padding: 2,
+            hasBias: true),
+        .init(
+            batch: 1, inChannels: 1, outChannels: 1, height: 4, width: 4, kernel: 2, stride: 2, padding: 0,
+            hasBias: true),
+        .init(
+            batch: 3, inChannels: 2, outChannels: 2, height: 5, width: 5, kernel: 1, stride: 2, padding: 0,
+            hasBias: false),
     ]
 
     @Test(arguments: convolutionCases)
@@ -31,7 +43,9 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test(arguments: [(2, 3, 7, 7, 1), (2, 4, 8, 6, 2), (1, 2, 5, 5, 2), (3, 2, 1, 1, 1)])
-    func depthwiseGradientsMatchFiniteDifferences(batch: Int, channels: Int, height: Int, width: Int, stride: Int) throws {
+    func depthwiseGradientsMatchFiniteDifferences(
+        batch: Int, channels: Int, height: Int, width: Int, stride: Int
+    ) throws {
         var random = RandomSource(seed: 12)
         let layer = DepthwiseConv2D(name: "dw", channels: channels, stride: stride, random: &random)
         try GradientCheck.checkLayer(layer, inputShape: [batch, channels, height, width], seed: 2, threads: 2)
@@ -49,8 +63,12 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
         try GradientCheck.checkLayer(ReLU(name: "relu"), inputShape: [2, 3, 4, 5], seed: 4)
     }
 
-    @Test(arguments: [(Pool2D.Kind.max, 2, 2, 6, 6), (.max, 3, 2, 7, 5), (.average, 2, 2, 6, 4), (.average, 3, 1, 5, 5)])
-    func poolingGradientsMatchFiniteDifferences(kind: Pool2D.Kind, kernel: Int, stride: Int, height: Int, width: Int) throws {
+    @Test(arguments: [
+        (Pool2D.Kind.max, 2, 2, 6, 6), (.max, 3, 2, 7, 5), (.average, 2, 2, 6, 4), (.average, 3, 1, 5, 5),
+    ])
+    func poolingGradientsMatchFiniteDifferences(
+        kind: Pool2D.Kind, kernel: Int, stride: Int, height: Int, width: Int
+    ) throws {
         try GradientCheck.checkLayer(
             Pool2D(name: "pool", kind: kind, kernelSize: kernel, stride: stride), inputShape: [2, 3, height, width],
             seed: 5)
@@ -69,7 +87,8 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
     func denseGradientsMatchFiniteDifferences(batch: Int, inputs: Int, outputs: Int) throws {
         var random = RandomSource(seed: 13)
         try GradientCheck.checkLayer(
-            Dense(name: "dense", inputs: inputs, outputs: outputs, random: &random), inputShape: [batch, inputs], seed: 7)
+            Dense(name: "dense", inputs: inputs, outputs: outputs, random: &random), inputShape: [batch, inputs],
+            seed: 7)
     }
 
     @Test func dropoutGradientMatchesFiniteDifferencesWithItsMask() throws {
@@ -77,10 +96,12 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
         let start = layer.random
         // Replaying the generator makes every forward draw the same mask, as one training step does.
         try GradientCheck.checkLayer(layer, inputShape: [3, 10], seed: 8, beforeForward: { layer.random = start })
-        let output = try layer.forward(Tensor(repeating: 1, shape: [1, 1000]), context: ExecutionContext(mode: .training))
+        let output = try layer.forward(
+            Tensor(repeating: 1, shape: [1, 1000]), context: ExecutionContext(mode: .training))
         let dropped = output.scalars.filter { $0 == 0 }.count
         #expect((300...500).contains(dropped), "a 40% dropout zeroed \(dropped) of 1000 values")
-        let inference = try layer.forward(Tensor(repeating: 1, shape: [1, 10]), context: ExecutionContext(mode: .inference))
+        let inference = try layer.forward(
+            Tensor(repeating: 1, shape: [1, 10]), context: ExecutionContext(mode: .inference))
         #expect(inference.scalars.allSatisfy { $0 == 1 }, "dropout changed values in inference")
     }
 
@@ -97,7 +118,9 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
         var random = RandomSource(seed: 14)
         let network = Sequential([
             PerImageStandardization(name: "standardize"),
-            Conv2D(name: "conv", inChannels: 3, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, hasBias: false, random: &random),
+            Conv2D(
+                name: "conv", inChannels: 3, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, hasBias: false,
+                random: &random),
             BatchNorm(name: "bn", channels: 4), ReLU(name: "relu"),
             DepthwiseConv2D(name: "dw", channels: 4, stride: 2, random: &random),
             // Average pooling: a global max over a few pixels switches winner under the probe's nudge, a kink

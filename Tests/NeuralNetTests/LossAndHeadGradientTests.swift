@@ -9,16 +9,20 @@ import Testing
         for index in logits.scalars.indices { logits.scalars[index] *= 3 }
         let targets = try Tensor(shape: [9], scalars: (0..<9).map { Float($0 % 2) })
         let analytic = try Loss.binaryCrossEntropyWithLogits(logits: logits, targets: targets).gradient
-        let numeric = try GradientCheck.numeric(indices: Array(0..<9), epsilon: 1e-2, access: { index, value in
-            if let value { logits.scalars[index] = value }
-            return logits.scalars[index]
-        }, loss: { Double(try Loss.binaryCrossEntropyWithLogits(logits: logits, targets: targets).value) })
+        let numeric = try GradientCheck.numeric(
+            indices: Array(0..<9), epsilon: 1e-2,
+            access: { index, value in
+                if let value { logits.scalars[index] = value }
+                return logits.scalars[index]
+            }, loss: { Double(try Loss.binaryCrossEntropyWithLogits(logits: logits, targets: targets).value) })
         let error = GradientCheck.relativeError(analytic.scalars.map(Double.init), numeric)
         #expect(error < GradientCheck.tolerance, "BCE gradient off by \(error)")
 
         let extreme = try Loss.binaryCrossEntropyWithLogits(
             logits: Tensor(shape: [2], scalars: [200, -200]), targets: Tensor(shape: [2], scalars: [0, 1]))
-        #expect(extreme.value.isFinite && abs(extreme.value - 200) < 1e-3, "BCE of a confident wrong logit is \(extreme.value), not 200")
+        #expect(
+            extreme.value.isFinite && abs(extreme.value - 200) < 1e-3,
+            "BCE of a confident wrong logit is \(extreme.value), not 200")
     }
 
     @Test(arguments: [Float(2), 0.5])
@@ -29,17 +33,23 @@ import Testing
         let similar = try Tensor(shape: [6], scalars: [1, 0, 1, 0, 0, 1])
         let result = try Loss.contrastive(first, second, similar: similar, margin: margin)
         let loss = { Double(try Loss.contrastive(first, second, similar: similar, margin: margin).value) }
-        let numericFirst = try GradientCheck.numeric(indices: Array(0..<24), epsilon: 1e-3, access: { index, value in
-            if let value { first.scalars[index] = value }
-            return first.scalars[index]
-        }, loss: loss)
-        let numericSecond = try GradientCheck.numeric(indices: Array(0..<24), epsilon: 1e-3, access: { index, value in
-            if let value { second.scalars[index] = value }
-            return second.scalars[index]
-        }, loss: loss)
+        let numericFirst = try GradientCheck.numeric(
+            indices: Array(0..<24), epsilon: 1e-3,
+            access: { index, value in
+                if let value { first.scalars[index] = value }
+                return first.scalars[index]
+            }, loss: loss)
+        let numericSecond = try GradientCheck.numeric(
+            indices: Array(0..<24), epsilon: 1e-3,
+            access: { index, value in
+                if let value { second.scalars[index] = value }
+                return second.scalars[index]
+            }, loss: loss)
         let firstError = GradientCheck.relativeError(result.firstGradient.scalars.map(Double.init), numericFirst)
         let secondError = GradientCheck.relativeError(result.secondGradient.scalars.map(Double.init), numericSecond)
-        #expect(firstError < GradientCheck.tolerance && secondError < GradientCheck.tolerance, "contrastive gradients off by \(firstError), \(secondError)")
+        #expect(
+            firstError < GradientCheck.tolerance && secondError < GradientCheck.tolerance,
+            "contrastive gradients off by \(firstError), \(secondError)")
     }
 
     @Test(arguments: [TripletLoss.Mining.semiHard, .hardest])
@@ -50,10 +60,12 @@ import Testing
         let loss = TripletLoss(margin: 1, mining: mining)
         let result = try loss(embeddings, labels: labels)
         #expect(result.value > 0, "random embeddings should violate a margin of 1")
-        let numeric = try GradientCheck.numeric(indices: Array(0..<24), epsilon: 1e-3, access: { index, value in
-            if let value { embeddings.scalars[index] = value }
-            return embeddings.scalars[index]
-        }, loss: { Double(try loss(embeddings, labels: labels).value) })
+        let numeric = try GradientCheck.numeric(
+            indices: Array(0..<24), epsilon: 1e-3,
+            access: { index, value in
+                if let value { embeddings.scalars[index] = value }
+                return embeddings.scalars[index]
+            }, loss: { Double(try loss(embeddings, labels: labels).value) })
         let error = GradientCheck.relativeError(result.gradient.scalars.map(Double.init), numeric)
         #expect(error < GradientCheck.tolerance, "triplet gradient off by \(error)")
     }
@@ -102,20 +114,28 @@ import Testing
         _ = try head.logits(first, second, mode: .training)
         let (firstGradient, secondGradient) = try head.backward(upstream)
         let loss = { GradientCheck.weightedSum(try head.logits(first, second, mode: .inference), upstream) }
-        let numericFirst = try GradientCheck.numeric(indices: Array(0..<20), epsilon: 1e-3, access: { index, value in
-            if let value { first.scalars[index] = value }
-            return first.scalars[index]
-        }, loss: loss)
-        let numericSecond = try GradientCheck.numeric(indices: Array(0..<20), epsilon: 1e-3, access: { index, value in
-            if let value { second.scalars[index] = value }
-            return second.scalars[index]
-        }, loss: loss)
-        #expect(GradientCheck.relativeError(firstGradient.scalars.map(Double.init), numericFirst) < GradientCheck.tolerance)
-        #expect(GradientCheck.relativeError(secondGradient.scalars.map(Double.init), numericSecond) < GradientCheck.tolerance)
+        let numericFirst = try GradientCheck.numeric(
+            indices: Array(0..<20), epsilon: 1e-3,
+            access: { index, value in
+                if let value { first.scalars[index] = value }
+                return first.scalars[index]
+            }, loss: loss)
+        let numericSecond = try GradientCheck.numeric(
+            indices: Array(0..<20), epsilon: 1e-3,
+            access: { index, value in
+                if let value { second.scalars[index] = value }
+                return second.scalars[index]
+            }, loss: loss)
+        #expect(
+            GradientCheck.relativeError(firstGradient.scalars.map(Double.init), numericFirst) < GradientCheck.tolerance)
+        #expect(
+            GradientCheck.relativeError(secondGradient.scalars.map(Double.init), numericSecond)
+                < GradientCheck.tolerance)
         for parameter in head.parameters {
             let analytic = parameter.gradient.scalars.map(Double.init)
             let numeric = try GradientCheck.numeric(
-                indices: Array(0..<parameter.value.count), epsilon: 1e-3, access: { index, value in
+                indices: Array(0..<parameter.value.count), epsilon: 1e-3,
+                access: { index, value in
                     if let value { parameter.value.scalars[index] = value }
                     return parameter.value.scalars[index]
                 }, loss: loss)

@@ -9,7 +9,8 @@ import Testing
             architecture: .init(inputSide: 12, stemChannels: 4, blocks: [.init(8, stride: 2)], embeddingWidth: 6),
             seed: seed)
         var random = RandomSource(seed: seed &+ 1)
-        let schedule = LearningRateSchedule(base: 0.01, warmupSteps: 2, decay: .cosine(totalSteps: steps, minimum: 0.001))
+        let schedule = LearningRateSchedule(
+            base: 0.01, warmupSteps: 2, decay: .cosine(totalSteps: steps, minimum: 0.001))
         let context = ExecutionContext(mode: .training, threads: threads)
         let parameters = network.namedParameters
         for step in 0..<steps {
@@ -17,7 +18,8 @@ import Testing
             let embeddings = try network.tower.forward(images, context: context)
             let (first, second) = (embeddings.batchSlice(0..<4), embeddings.batchSlice(4..<8))
             let logits = try network.head.logits(first, second, mode: .training)
-            let loss = try Loss.binaryCrossEntropyWithLogits(logits: logits, targets: Tensor(shape: [4], scalars: [1, 0, 1, 0]))
+            let loss = try Loss.binaryCrossEntropyWithLogits(
+                logits: logits, targets: Tensor(shape: [4], scalars: [1, 0, 1, 0]))
             for (_, parameter) in parameters { parameter.zeroGradient() }
             let (firstGradient, secondGradient) = try network.head.backward(loss.gradient)
             _ = try network.tower.backward(Tensor.concatenateBatch([firstGradient, secondGradient]), context: context)
@@ -54,7 +56,9 @@ import Testing
         let parameter = Parameter(name: "x", value: Tensor(repeating: 5, shape: [3]))
         let optimizer = Adam()
         for _ in 0..<500 {
-            for index in 0..<3 { parameter.gradient.scalars[index] = 2 * (parameter.value.scalars[index] - Float(index)) }
+            for index in 0..<3 {
+                parameter.gradient.scalars[index] = 2 * (parameter.value.scalars[index] - Float(index))
+            }
             optimizer.update([("x", parameter)], learningRate: 0.05)
         }
         for index in 0..<3 { #expect(abs(parameter.value.scalars[index] - Float(index)) < 0.05) }

@@ -28,12 +28,15 @@ import Testing
     }
 
     @Test func headerIsAlignedAndFollowsTheFormat() throws {
-        let bytes = try SafeTensors(tensors: ["x": Tensor(shape: [2], scalars: [1, -2])], metadata: ["k": "v"]).encoded()
+        let bytes = try SafeTensors(tensors: ["x": Tensor(shape: [2], scalars: [1, -2])], metadata: ["k": "v"])
+            .encoded()
         let headerLength = Int(bytes[0]) | Int(bytes[1]) << 8
         #expect(headerLength % 8 == 0)
         let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
-        #expect(header.contains("\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}"), "header was \(header)")
-        #expect(Array(bytes[(8 + headerLength)...]) == [0, 0, 0x80, 0x3F, 0, 0, 0, 0xC0], "data is not little-endian F32")
+        #expect(
+            header.contains("\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}"), "header was \(header)")
+        #expect(
+            Array(bytes[(8 + headerLength)...]) == [0, 0, 0x80, 0x3F, 0, 0, 0, 0xC0], "data is not little-endian F32")
     }
 
     static func file(header: String, data: [UInt8]) -> [UInt8] {
@@ -48,14 +51,43 @@ import Testing
         ("header length absurd", [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0] + Array(repeating: 0, count: 16)),
         ("header not JSON", file(header: "{\"x\": [", data: [])),
         ("header not an object", file(header: "[1, 2]", data: [])),
-        ("offsets out of range", file(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: [0, 0, 0, 0])),
-        ("offsets reversed", file(header: #"{"x":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#, data: [0, 0, 0, 0])),
-        ("size disagrees with shape", file(header: #"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8))),
-        ("overlapping tensors", file(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Array(repeating: 0, count: 8))),
-        ("gap between tensors", file(header: #"{"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Array(repeating: 0, count: 8))),
-        ("unsupported dtype", file(header: #"{"x":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4))),
+        (
+            "offsets out of range",
+            file(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: [0, 0, 0, 0])
+        ),
+        (
+            "offsets reversed",
+            file(header: #"{"x":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#, data: [0, 0, 0, 0])
+        ),
+        (
+            "size disagrees with shape",
+            file(
+                header: #"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8))
+        ),
+        (
+            "overlapping tensors",
+            file(
+                header:
+                    #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                data: Array(repeating: 0, count: 8))
+        ),
+        (
+            "gap between tensors",
+            file(
+                header: #"{"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Array(repeating: 0, count: 8))
+        ),
+        (
+            "unsupported dtype",
+            file(
+                header: #"{"x":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4))
+        ),
         ("metadata not strings", file(header: #"{"__metadata__":{"n":1}}"#, data: [])),
-        ("huge shape", file(header: #"{"x":{"dtype":"F32","shape":[4294967295,4294967295,8],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4))),
+        (
+            "huge shape",
+            file(
+                header: #"{"x":{"dtype":"F32","shape":[4294967295,4294967295,8],"data_offsets":[0,4]}}"#,
+                data: Array(repeating: 0, count: 4))
+        ),
     ]
 
     @Test(arguments: corruptFiles)
@@ -77,7 +109,10 @@ import Testing
         let wider = TwinNetwork(
             architecture: .init(inputSide: 16, stemChannels: 4, blocks: [.init(12, stride: 2)], embeddingWidth: 6),
             seed: 1)
-        #expect(throws: NeuralNetError.tensorShapeMismatch(name: "block1.pointwise.weight", expected: [12, 4, 1, 1], actual: [8, 4, 1, 1])) {
+        #expect(
+            throws: NeuralNetError.tensorShapeMismatch(
+                name: "block1.pointwise.weight", expected: [12, 4, 1, 1], actual: [8, 4, 1, 1])
+        ) {
             try wider.load(weights)
         }
         weights.tensors["stem.bn.running_mean"] = nil
