@@ -93,7 +93,11 @@ struct BenchNeuralCommand: AsyncParsableCommand {
             let input = value
             let seconds = try time(seconds: 0.3) { value = try layer.forward(input, context: context) }
             let flops = Double(layer.flops(for: input.shape)) * 32
-            print(String(format: "  %@ %7.3f ms  %6.1f GFLOPS", layer.name.padding(toLength: 22, withPad: " ", startingAt: 0), seconds * 1e3, flops / seconds / 1e9))
+            print(
+                String(
+                    format: "  %@ %7.3f ms  %6.1f GFLOPS",
+                    layer.name.padding(toLength: 22, withPad: " ", startingAt: 0), seconds * 1e3, flops / seconds / 1e9)
+            )
         }
     }
 

@@ -54,7 +54,10 @@ struct CompareCommand: AsyncParsableCommand {
         case .text:
             print(String(format: "probability %.3f %@", probability, duplicate ? "near-duplicate" : "distinct"))
         case .json:
-            print(String(format: "{\"probability\":%.3f,\"duplicate\":%@,\"threshold\":%.4g}", probability, duplicate ? "true" : "false", cutoff))
+            print(
+                String(
+                    format: "{\"probability\":%.3f,\"duplicate\":%@,\"threshold\":%.4g}", probability,
+                    duplicate ? "true" : "false", cutoff))
         }
     }
 }

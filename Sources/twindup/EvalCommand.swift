@@ -67,7 +67,8 @@ enum ModelLocation {
         if let explicit { return explicit }
         guard let path = TwinDetector.defaultModelPath() else {
             throw ValidationError(
-                "no model found: pass --model FILE or set TWINDUP_MODEL (the shipped model is installed beside the twindup binary)")
+                "no model found: pass --model FILE or set TWINDUP_MODEL (the shipped model is installed beside the twindup binary)"
+            )
         }
         return path
     }

@@ -5,6 +5,9 @@ struct Twindup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "twindup",
         abstract: "Find near-duplicate images with a twin convolutional network.",
-        subcommands: [InfoCommand.self, CompareCommand.self, TrainCommand.self, EvalCommand.self, DataCommand.self, BenchCommand.self]
+        subcommands: [
+            InfoCommand.self, CompareCommand.self, TrainCommand.self, EvalCommand.self, DataCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import ImageIO
+import TestSupport
 import Testing
 
 /// What a user sees in the log for files that are not decodable images.

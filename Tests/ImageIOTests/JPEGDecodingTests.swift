@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import ImageIO
+import TestSupport
 import Testing
 
 struct JPEGDecodingTests {

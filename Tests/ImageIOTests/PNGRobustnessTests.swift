@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import ImageIO
+import TestSupport
 import Testing
 
 /// Hostile and unusual PNGs: a decode error is fine, a crash, hang or huge allocation is not.

@@ -1,6 +1,6 @@
-import TestSupport
 import Foundation
 import ImageIO
+import TestSupport
 import Testing
 
 /// The complete PngSuite: every colour type, bit depth, interlacing, filter and chunk layout.

@@ -34,7 +34,8 @@ import TwinModel
         #expect(report.undecodable.count == 1 && report.undecodable[0].contains("broken.png"))
         #expect(manifest.entries.map(\.path) == ["pkgA/copy.jpg", "pkgB/other.png", "pkgB/small.jpg"])
         let byPath = Dictionary(uniqueKeysWithValues: manifest.entries.map { ($0.path, $0) })
-        #expect(byPath["pkgA/copy.jpg"]!.group == byPath["pkgB/small.jpg"]!.group, "a resized copy formed its own group")
+        #expect(
+            byPath["pkgA/copy.jpg"]!.group == byPath["pkgB/small.jpg"]!.group, "a resized copy formed its own group")
         #expect(byPath["pkgA/copy.jpg"]!.split == byPath["pkgB/small.jpg"]!.split)
         #expect(byPath["pkgB/other.png"]!.group != byPath["pkgA/copy.jpg"]!.group)
         #expect(byPath["pkgB/small.jpg"]!.package == "pkgB")
@@ -48,7 +49,8 @@ import TwinModel
         #expect(reread == manifest)
         #expect(reread.digest == manifest.digest)
         let damaged = manifest.tsv.replacingOccurrences(of: "\ttrain", with: "\tholdout")
-            .replacingOccurrences(of: "\ttest", with: "\tholdout").replacingOccurrences(of: "\tvalidation", with: "\tholdout")
+            .replacingOccurrences(of: "\ttest", with: "\tholdout").replacingOccurrences(
+                of: "\tvalidation", with: "\tholdout")
         #expect(throws: ManifestError.self) { try TrainingManifest(tsv: damaged, source: "manifest.tsv") }
     }
 }

@@ -22,6 +22,18 @@ public struct TrainingManifest: Sendable, Equatable {
         /// Pictures with one group number show the same picture.
         public var group: Int
         public var split: Split
+
+        public init(
+            path: String, contentHash: String, width: Int, height: Int, package: String, group: Int, split: Split
+        ) {
+            self.path = path
+            self.contentHash = contentHash
+            self.width = width
+            self.height = height
+            self.package = package
+            self.group = group
+            self.split = split
+        }
     }
 
     public var entries: [Entry]

@@ -72,7 +72,8 @@ public struct EvaluationReport: Sendable, Codable {
             scorers.append(summarise(name: kind.rawValue, pairs: pairs, probabilities: false))
         }
         return EvaluationReport(
-            modelID: detector.modelID, pictures: benchmark.originals.count, positives: modelPairs.count { $0.isDuplicate },
+            modelID: detector.modelID, pictures: benchmark.originals.count,
+            positives: modelPairs.count { $0.isDuplicate },
             negatives: modelPairs.count { !$0.isDuplicate }, seed: seed, scorers: scorers)
     }
 
@@ -90,8 +91,10 @@ public struct EvaluationReport: Sendable, Codable {
         }
         // The curve is thinned to at most 400 points for the JSON and the chart.
         let stride = max(1, metrics.curve.count / 400)
-        let thinned = metrics.curve.enumerated().filter { $0.offset % stride == 0 || $0.offset == metrics.curve.count - 1 }
-            .map(\.element)
+        let thinned = metrics.curve.enumerated().filter {
+            $0.offset % stride == 0 || $0.offset == metrics.curve.count - 1
+        }
+        .map(\.element)
         return ScorerResult(
             name: name, rocAUC: metrics.rocAUC, averagePrecision: metrics.averagePrecision, atPrecision: atPrecision,
             expectedCalibrationError: probabilities ? metrics.classBalanced(seed: 7).expectedCalibrationError() : nil,
@@ -115,11 +118,14 @@ public struct EvaluationReport: Sendable, Codable {
         lines.append("")
         lines.append("recall per edit kind at precision 0.99:")
         let kinds = EditKind.allCases.map(\.rawValue)
-        lines.append(String(format: "%-12@", "kind") + scorers.map { String(format: " %12@", String($0.name.prefix(12))) }.joined())
+        lines.append(
+            String(format: "%-12@", "kind")
+                + scorers.map { String(format: " %12@", String($0.name.prefix(12))) }.joined())
         for kind in kinds {
             lines.append(
                 String(format: "%-12@", kind)
-                    + scorers.map { String(format: " %12.3f", $0.atPrecision["0.99"]?.recallByKind[kind] ?? .nan) }.joined())
+                    + scorers.map { String(format: " %12.3f", $0.atPrecision["0.99"]?.recallByKind[kind] ?? .nan) }
+                    .joined())
         }
         return lines.joined(separator: "\n")
     }

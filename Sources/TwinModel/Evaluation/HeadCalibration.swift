@@ -46,7 +46,9 @@ public enum HeadCalibration {
             for index in 0...width {
                 firstMoment[index] = 0.9 * firstMoment[index] + 0.1 * gradient[index]
                 secondMoment[index] = 0.999 * secondMoment[index] + 0.001 * gradient[index] * gradient[index]
-                let step = rate * (firstMoment[index] / correction1) / ((secondMoment[index] / correction2).squareRoot() + 1e-12)
+                let step =
+                    rate * (firstMoment[index] / correction1)
+                    / ((secondMoment[index] / correction2).squareRoot() + 1e-12)
                 if index == width { bias -= step } else { raw[index] -= step }
             }
         }

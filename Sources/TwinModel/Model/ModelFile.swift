@@ -23,15 +23,19 @@ public final class TwinDetector {
     public init(weights: SafeTensors, source: String) throws(ModelFileError) {
         let metadata = weights.metadata
         guard metadata["format"] == Self.formatVersion else {
-            throw ModelFileError(file: source, cause: "not a \(Self.formatVersion) file (format is \(metadata["format"] ?? "missing"))")
+            throw ModelFileError(
+                file: source, cause: "not a \(Self.formatVersion) file (format is \(metadata["format"] ?? "missing"))")
         }
         guard let architectureText = metadata["architecture"],
             let architecture = ArchitectureCoding.decode(architectureText)
         else { throw ModelFileError(file: source, cause: "the architecture metadata is missing or unreadable") }
         guard metadata["head"] == "constrained" else {
-            throw ModelFileError(file: source, cause: "only the constrained head can serve the index (head is \(metadata["head"] ?? "missing"))")
+            throw ModelFileError(
+                file: source,
+                cause: "only the constrained head can serve the index (head is \(metadata["head"] ?? "missing"))")
         }
-        guard let thresholdText = metadata["threshold"], let threshold = Double(thresholdText), threshold > 0, threshold < 1
+        guard let thresholdText = metadata["threshold"], let threshold = Double(thresholdText), threshold > 0,
+            threshold < 1
         else { throw ModelFileError(file: source, cause: "the default threshold is missing or not a probability") }
         let head = WeightedL1Head(width: architecture.embeddingWidth, constrained: true)
         let network = TwinNetwork(architecture: architecture, head: head, seed: 0)
@@ -101,7 +105,8 @@ public final class TwinDetector {
     public static func defaultModelPath() -> String? {
         var candidates: [String] = []
         if let override = ProcessInfo.processInfo.environment["TWINDUP_MODEL"] { candidates.append(override) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         candidates.append(executable.appendingPathComponent("twindup_TwinModel.resources/twindup.safetensors").path)
         candidates.append(executable.appendingPathComponent("../share/twindup/twindup.safetensors").standardized.path)
         candidates.append("/usr/share/twindup/twindup.safetensors")

@@ -17,7 +17,9 @@ public struct TrainingRun {
     public var targetPrecision = 0.99
     public var commandLine = ""
 
-    public init(configuration: TrainingConfiguration, manifest: TrainingManifest, imagesFolder: String, outputPath: String) {
+    public init(
+        configuration: TrainingConfiguration, manifest: TrainingManifest, imagesFolder: String, outputPath: String
+    ) {
         self.configuration = configuration
         self.manifest = manifest
         self.imagesFolder = imagesFolder
@@ -37,7 +39,9 @@ public struct TrainingRun {
 
     public func loadPictures(_ split: TrainingManifest.Split, log: (String) -> Void) throws -> WorkingPictures {
         let cache = cacheFolder.map { "\($0)/working-\(split.rawValue)-\(WorkingPictures.workingShortSide).bin" }
-        if let cacheFolder { try FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true) }
+        if let cacheFolder {
+            try FileManager.default.createDirectory(atPath: cacheFolder, withIntermediateDirectories: true)
+        }
         return try WorkingPictures.load(
             entries: manifest.entries(in: split), imagesFolder: imagesFolder, cacheFile: cache,
             threads: configuration.threads, log: log)
@@ -57,7 +61,9 @@ public struct TrainingRun {
             pictures: validation, maximumPictures: configuration.validationPictures, kinds: EditKind.allCases,
             kindsPerPicture: 1, seed: configuration.seed ^ 0x5641_4C49, threads: configuration.threads)
         // A best-so-far file only counts when continuing the run that wrote it.
-        var best = resume ? (try? SafeTensors(decoding: [UInt8](FileManager.default.contents(atPath: bestPath) ?? Data()))) : nil
+        var best =
+            resume
+            ? (try? SafeTensors(decoding: [UInt8](FileManager.default.contents(atPath: bestPath) ?? Data()))) : nil
         var bestScore = best.flatMap { Double($0.metadata["average_precision"] ?? "") } ?? -1
         let started = Date()
         let firstStep = trainer.step
@@ -108,7 +114,8 @@ public struct TrainingRun {
         let balanced = (truePositiveRate + trueNegativeRate) / 2
         let recall = metrics.operatingPoint(atPrecision: targetPrecision)?.recall ?? 0
         let line = String(
-            format: "validation step %d: pair accuracy %.4f, ROC-AUC %.4f, average precision %.4f, recall %.4f at precision %.2f (%d positives, %d negatives)",
+            format:
+                "validation step %d: pair accuracy %.4f, ROC-AUC %.4f, average precision %.4f, recall %.4f at precision %.2f (%d positives, %d negatives)",
             step, balanced, metrics.rocAUC, metrics.averagePrecision, recall, targetPrecision, positives.count,
             negatives.count)
         return ValidationSummary(
@@ -117,7 +124,9 @@ public struct TrainingRun {
 
     /// Calibrates the head on the full validation benchmark (every edit kind), picks the threshold and writes
     /// the model file.
-    func finish(_ network: TwinNetwork, validation: WorkingPictures, trainedSteps: Int, log: (String) -> Void) throws
+    func finish(
+        _ network: TwinNetwork, validation: WorkingPictures, trainedSteps: Int, log: (String) -> Void
+    ) throws
         -> ValidationSummary
     {
         let full = PairBenchmark(
@@ -140,19 +149,23 @@ public struct TrainingRun {
         for (originalPosition, original) in full.originals.enumerated() {
             for (editedPosition, copy) in full.edited.enumerated() {
                 let isDuplicate = copy.source == original
-                if !isDuplicate && validation.entries[copy.source].group == validation.entries[original].group { continue }
+                if !isDuplicate && validation.entries[copy.source].group == validation.entries[original].group {
+                    continue
+                }
                 if !isDuplicate {
                     guard Double(random.nextUniform()) < negativeShare else { continue }
                     negativeKept += 1
                 }
-                differences.append(zip(embedded.originals[originalPosition], embedded.edited[editedPosition]).map { abs($0 - $1) })
+                differences.append(
+                    zip(embedded.originals[originalPosition], embedded.edited[editedPosition]).map { abs($0 - $1) })
                 labels.append(isDuplicate)
             }
         }
         let fit = HeadCalibration.fit(
             // Class-balanced: p answers "is this pair a near-duplicate?" for a pair that is as likely one as not;
             // the default threshold then sets the precision for the far more numerous distinct pairs of an index.
-            differences: differences, labels: labels, negativeWeight: Double(labels.count { $0 }) / Double(max(negativeKept, 1)),
+            differences: differences, labels: labels,
+            negativeWeight: Double(labels.count { $0 }) / Double(max(negativeKept, 1)),
             initialRaw: head.raw.value.scalars, initialBias: head.bias.value.scalars[0])
         head.raw.value = try Tensor(shape: [fit.raw.count], scalars: fit.raw)
         head.bias.value = try Tensor(shape: [1], scalars: [fit.bias])
@@ -160,7 +173,10 @@ public struct TrainingRun {
         let threshold = summary.metrics.operatingPoint(atPrecision: targetPrecision)?.threshold ?? 0.99
         let calibrationError = summary.metrics.classBalanced(seed: configuration.seed).expectedCalibrationError()
         log(summary.line)
-        log(String(format: "calibrated: loss %.5f, ECE %.4f, threshold %.4f for precision %.2f", fit.loss, calibrationError, threshold, targetPrecision))
+        log(
+            String(
+                format: "calibrated: loss %.5f, ECE %.4f, threshold %.4f for precision %.2f", fit.loss,
+                calibrationError, threshold, targetPrecision))
         var weights = network.weights()
         let manifestDigest = manifest.digest
         weights.metadata = [
@@ -185,6 +201,8 @@ public struct TrainingRun {
 
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
-        return total >= 3600 ? "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" : "\(total / 60)m\(String(format: "%02d", total % 60))s"
+        return total >= 3600
+            ? "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m"
+            : "\(total / 60)m\(String(format: "%02d", total % 60))s"
     }
 }

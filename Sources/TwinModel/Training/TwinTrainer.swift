@@ -79,7 +79,8 @@ public final class TwinTrainer {
             let badInputs = input.scalars.count { !$0.isFinite }
             let badEmbeddings = embeddings.scalars.count { !$0.isFinite }
             throw TrainingError(
-                "the loss is not finite at step \(step) (\(badInputs) non-finite inputs, \(badEmbeddings) non-finite embedding values); lower the learning rate or resume from an earlier checkpoint")
+                "the loss is not finite at step \(step) (\(badInputs) non-finite inputs, \(badEmbeddings) non-finite embedding values); lower the learning rate or resume from an earlier checkpoint"
+            )
         }
         _ = try network.tower.backward(embeddingGradient, context: context)
         let parameters = network.namedParameters
