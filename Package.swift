@@ -39,6 +39,8 @@ let package = Package(
         .target(
             name: "TwinModel",
             dependencies: ["ImageIO", "ImageHashing", "NeuralNet"],
+            // The shipped model; found beside the executable at run time (TwinDetector.defaultModelPath).
+            resources: [.copy("Resources/twindup.safetensors")],
             swiftSettings: strictSwift
         ),
         .executableTarget(
