@@ -62,6 +62,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
 
+    @Flag(help: "Do not train: calibrate the best weights kept beside --out and write the model.")
+    var finishFromBest = false
+
     func run() async throws {
         var configuration = TrainingConfiguration()
         configuration.seed = seed
@@ -82,10 +85,15 @@ struct TrainCommand: AsyncParsableCommand {
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         run.resume = resume
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        try run.run { line in
+        let log: (String) -> Void = { line in
             let stamp = ISO8601DateFormatter().string(from: Date())
             // Written straight to the descriptor so progress shows at once when redirected to a log file.
             FileHandle.standardOutput.write(Data("\(stamp) \(line)\n".utf8))
+        }
+        if finishFromBest {
+            try run.finishFromBest(log: log)
+        } else {
+            try run.run(log: log)
         }
     }
 }

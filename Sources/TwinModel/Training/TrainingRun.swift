@@ -103,6 +103,23 @@ public struct TrainingRun {
         return try finish(trainer.network, validation: validation, trainedSteps: trainer.step, log: log)
     }
 
+    /// Calibrates and writes the best weights kept so far without training further: for a run that must stop
+    /// early, or to redo the calibration.
+    @discardableResult
+    public func finishFromBest(log: @escaping (String) -> Void) throws -> ValidationSummary {
+        guard let data = FileManager.default.contents(atPath: bestPath) else {
+            throw TrainingError("no best weights at \(bestPath): train first")
+        }
+        let best = try SafeTensors(decoding: [UInt8](data))
+        let validation = try loadPictures(.validation, log: log)
+        let network = TwinNetwork(
+            architecture: .standard, head: WeightedL1Head(width: TwinNetwork.Architecture.standard.embeddingWidth),
+            seed: configuration.seed)
+        try network.load(SafeTensors(tensors: best.tensors))
+        log("finishing from \(bestPath) (step \(best.metadata["step"] ?? "?"))")
+        return try finish(network, validation: validation, trainedSteps: Int(best.metadata["step"] ?? "") ?? 0, log: log)
+    }
+
     /// Running validation: one edited copy per validation picture against every original.
     public func validate(_ network: TwinNetwork, on benchmark: PairBenchmark, step: Int) throws -> ValidationSummary {
         let embedded = try EmbeddedBenchmark(benchmark: benchmark, network: network, threads: configuration.threads)

@@ -1,0 +1,66 @@
+import Foundation
+import ImageIO
+import NeuralNet
+import TestSupport
+import Testing
+import TwinModel
+
+@Suite struct ShippedModelTests {
+    let detector: TwinDetector
+
+    init() throws {
+        let path = try #require(TwinDetector.defaultModelPath(), "the shipped model is not installed beside the tests")
+        detector = try TwinDetector(contentsOf: path)
+    }
+
+    @Test func metadataDescribesTheModel() throws {
+        #expect(detector.inputSide == 96)
+        #expect(detector.architecture == .standard)
+        #expect(detector.metadata["head"] == "constrained")
+        #expect(detector.defaultThreshold > 0.5 && detector.defaultThreshold < 1)
+        #expect(detector.modelID.hasPrefix("twindup-1.0+") && detector.modelID.count == "twindup-1.0+".count + 12)
+        #expect(detector.metadata["data_manifest_sha256"]?.count == 64)
+        // The id is the hash of the tensors: a file whose weights were changed would not carry it.
+        let path = try #require(TwinDetector.defaultModelPath())
+        let weights = try SafeTensors(decoding: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+        #expect(TwinDetector.modelID(for: weights, version: "1.0") == detector.modelID)
+    }
+
+    func probability(_ first: Image, _ second: Image) throws -> Double {
+        let side = detector.inputSide
+        let rows = try detector.embed(inputs: [
+            NetworkInput.preprocess(first, side: side), NetworkInput.preprocess(second, side: side),
+        ])
+        return detector.probability(rows[0], rows[1])
+    }
+
+    @Test func resizedRecompressedCopyOfARealPhotoIsANearDuplicate() throws {
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        let smaller = photo.resized(width: photo.width * 3 / 5, height: photo.height * 3 / 5, filter: .areaAverage)
+        var work = DecodeWork()
+        let copy = try ImageDecoder().decode(
+            bytes: JPEGEncoder.encode(smaller, quality: 60), path: "copy.jpg", work: &work)
+        let p = try probability(photo, copy)
+        #expect(p >= detector.defaultThreshold, "a 60% re-encoded copy scored \(p) < \(detector.defaultThreshold)")
+    }
+
+    @Test func unrelatedPhotosAreDistinct() throws {
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        let other = try ImageDecoder().decode(fileAt: TestData.path("jpeg/vgl_5674_0098.png"))
+        let p = try probability(photo, other)
+        #expect(p < detector.defaultThreshold, "two unrelated photos scored \(p) ≥ \(detector.defaultThreshold)")
+    }
+
+    @Test func aFileThatIsNotAModelIsRefusedByName() throws {
+        let directory = try TestData.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("weights.safetensors").path
+        try SafeTensors(tensors: ["x": Tensor(zeros: [2])], metadata: ["format": "other"]).write(
+            to: URL(fileURLWithPath: path))
+        #expect {
+            try TwinDetector(contentsOf: path)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("format")
+        }
+    }
+}
