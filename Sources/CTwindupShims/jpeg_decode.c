@@ -58,7 +58,9 @@ static uint8_t twindup_multiply_255(unsigned int a, unsigned int b) {
     return (uint8_t)((a * b + 127) / 255);
 }
 
-/* Adobe applications write CMYK (and YCCK, which libjpeg turns into CMYK) with inverted samples. */
+/* Adobe applications write CMYK (and YCCK, which libjpeg turns into CMYK) with inverted samples (255 = no ink),
+ * and a file with Adobe's APP14 marker is read that way. Without the marker a 4-component JPEG is taken as plain
+ * CMYK (0 = no ink), the JPEG convention libjpeg documents; some readers assume Adobe's inversion there too. */
 static void twindup_cmyk_row_to_rgb(const JSAMPLE *cmyk, uint8_t *rgb, JDIMENSION width, int inverted) {
     for (JDIMENSION x = 0; x < width; x++, cmyk += 4, rgb += 3) {
         unsigned int c = cmyk[0], m = cmyk[1], y = cmyk[2], k = cmyk[3];

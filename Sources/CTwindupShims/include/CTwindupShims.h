@@ -60,6 +60,32 @@ void twindup_decoded_free(twindup_decoded *decoded);
 twindup_status twindup_jpeg_encode(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
                                    uint8_t **output, size_t *output_size, twindup_error *error);
 
+/* One scan of a progressive JPEG, as libjpeg's jpeg_scan_info: the components it carries, its coefficients
+ * (spectral selection, 0...63) and its bits (successive approximation; high_bit 0 for a first pass). */
+typedef struct twindup_jpeg_scan {
+    uint8_t component_count; /* 1...4 */
+    uint8_t components[4];
+    uint8_t spectral_start;
+    uint8_t spectral_end;
+    uint8_t high_bit;
+    uint8_t low_bit;
+} twindup_jpeg_scan;
+
+typedef struct twindup_jpeg_encode_options {
+    int quality;               /* 1...100 */
+    uint32_t input_components; /* 3: RGB samples; 4: CMYK samples, written to the file as given */
+    int store_as_ycck;         /* CMYK input: store as YCCK (needs adobe_marker, which alone records it) */
+    int adobe_marker;          /* CMYK input: write Adobe's APP14 marker, as libjpeg does by default */
+    const twindup_jpeg_scan *scans; /* a progressive scan script, or NULL for a baseline JPEG */
+    uint32_t scan_count;
+} twindup_jpeg_encode_options;
+
+/* Encodes interleaved 8-bit samples (RGB or CMYK) as the options say. Readers take CMYK samples in a file with
+ * an Adobe marker as inverted (255 = no ink), as Photoshop writes them; libjpeg itself never inverts. */
+twindup_status twindup_jpeg_encode_samples(const uint8_t *samples, uint32_t width, uint32_t height,
+                                           const twindup_jpeg_encode_options *options, uint8_t **output,
+                                           size_t *output_size, twindup_error *error);
+
 void twindup_buffer_free(uint8_t *buffer);
 
 #endif
