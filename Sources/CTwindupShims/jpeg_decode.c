@@ -13,8 +13,12 @@ typedef struct twindup_scan_monitor {
 
 static void twindup_jpeg_check_scans(j_common_ptr cinfo) {
     twindup_scan_monitor *monitor = (twindup_scan_monitor *)cinfo->progress;
+    if (!cinfo->is_decompressor) {
+        return;
+    }
     j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
-    if (cinfo->is_decompressor && decompress->input_scan_number > (int)monitor->guard->max_scans) {
+    monitor->guard->scans_read = (uint32_t)decompress->input_scan_number;
+    if (decompress->input_scan_number > (int)monitor->guard->max_scans) {
         twindup_jpeg_guard *guard = monitor->guard;
         guard->failure = TWINDUP_TOO_LARGE;
         snprintf(guard->message, sizeof guard->message, "more than %u progressive scans (a scan bomb)",
@@ -198,9 +202,11 @@ twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t mi
         status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder suspended at the end of the image");
         goto cleanup;
     }
+    guard.scans_read = (uint32_t)cinfo.input_scan_number;
 
 cleanup:
     jpeg_destroy_decompress(&cinfo);
+    out->scans_read = guard.scans_read;
     out->warning_count = guard.warning_count;
     memcpy(out->first_warning, guard.first_warning, sizeof out->first_warning);
     if (status != TWINDUP_OK) {
@@ -208,6 +214,7 @@ cleanup:
         uint64_t allocated = out->pixel_buffer_bytes;
         uint32_t stored_width = out->stored_width, stored_height = out->stored_height;
         twindup_decoded_free(out);
+        out->scans_read = guard.scans_read;
         out->pixel_buffer_bytes = allocated;
         out->stored_width = stored_width;
         out->stored_height = stored_height;

@@ -36,6 +36,7 @@ enum CodecDecoding {
         defer { twindup_decoded_free(&decoded) }
         work.pixelBufferBytes = Int(decoded.pixel_buffer_bytes)
         work.decodedPixels = Int(decoded.decoded_pixels)
+        work.scansRead = Int(decoded.scans_read)
         guard status == TWINDUP_OK else {
             let message = text(of: &error.message)
             throw ImageDecodeError(code(for: status), path: path, cause: "\(format) data: \(message)")

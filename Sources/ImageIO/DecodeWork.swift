@@ -4,6 +4,9 @@ public struct DecodeWork: Sendable, Equatable {
     public var pixelBufferBytes: Int = 0
     /// Pixels the codec produced (after DCT-domain scaling, before orientation).
     public var decodedPixels: Int = 0
+    /// JPEG scans (SOS markers) read: 1 for baseline, about 10 for a usual progressive file; a refused scan bomb
+    /// stops one past `DecodeLimits.maxProgressiveScans`.
+    public var scansRead: Int = 0
 
     public init() {}
 }

@@ -41,6 +41,7 @@ typedef struct twindup_decoded {
      * (set even when decoding fails later) and pixels the codec produced. */
     uint64_t pixel_buffer_bytes;
     uint64_t decoded_pixels;
+    uint32_t scans_read;               /* JPEG SOS markers read (1 for baseline) */
 } twindup_decoded;
 
 /* Decodes a JPEG held in memory. `min_short_side` > 0 picks the smallest DCT scale M/8 whose short
