@@ -21,6 +21,7 @@ typedef struct twindup_limits {
     uint64_t max_pixels;            /* width * height of the stored image */
     uint64_t max_decoder_bytes;     /* working memory libjpeg may use (progressive coefficient buffers) */
     uint32_t max_progressive_scans; /* more scans than this is a scan bomb */
+    uint32_t max_chunk_bytes;       /* PNG ancillary chunk, stored or decompressed; larger ones are skipped */
 } twindup_limits;
 
 typedef struct twindup_error {
@@ -42,6 +43,7 @@ typedef struct twindup_decoded {
     uint64_t pixel_buffer_bytes;
     uint64_t decoded_pixels;
     uint32_t scans_read;               /* JPEG SOS markers read (1 for baseline) */
+    uint64_t largest_codec_allocation; /* the largest single block libpng asked for (PNG only) */
 } twindup_decoded;
 
 /* Decodes a JPEG held in memory. `min_short_side` > 0 picks the smallest DCT scale M/8 whose short
