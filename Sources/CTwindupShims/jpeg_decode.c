@@ -143,7 +143,7 @@ twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t mi
         is_cmyk = 1;
         break;
     default:
-        status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "unsupported JPEG colour space");
+        status = twindup_jpeg_fail(&guard, TWINDUP_UNSUPPORTED, "unsupported JPEG colour space");
         goto cleanup;
     }
     twindup_jpeg_copy_exif(&cinfo, out);

@@ -65,6 +65,7 @@ enum CodecDecoding {
         case TWINDUP_TRUNCATED: .truncated
         case TWINDUP_TOO_LARGE: .tooLarge
         case TWINDUP_OUT_OF_MEMORY: .outOfMemory
+        case TWINDUP_UNSUPPORTED: .unsupported
         default: .corrupt
         }
     }

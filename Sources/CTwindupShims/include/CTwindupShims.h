@@ -14,7 +14,8 @@ typedef enum twindup_status {
     TWINDUP_TRUNCATED = 2,    /* the data ended before the image did */
     TWINDUP_TOO_LARGE = 3,    /* over a limit; refused before the pixel buffer was allocated */
     TWINDUP_OUT_OF_MEMORY = 4, /* malloc failed */
-    TWINDUP_INVALID_ARGUMENT = 5
+    TWINDUP_INVALID_ARGUMENT = 5,
+    TWINDUP_UNSUPPORTED = 6   /* a valid file of a kind the codec cannot decode (12-bit or lossless JPEG) */
 } twindup_status;
 
 typedef struct twindup_limits {
