@@ -13,8 +13,12 @@ typedef struct twindup_scan_monitor {
 
 static void twindup_jpeg_check_scans(j_common_ptr cinfo) {
     twindup_scan_monitor *monitor = (twindup_scan_monitor *)cinfo->progress;
+    if (!cinfo->is_decompressor) {
+        return;
+    }
     j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
-    if (cinfo->is_decompressor && decompress->input_scan_number > (int)monitor->guard->max_scans) {
+    monitor->guard->scans_read = (uint32_t)decompress->input_scan_number;
+    if (decompress->input_scan_number > (int)monitor->guard->max_scans) {
         twindup_jpeg_guard *guard = monitor->guard;
         guard->failure = TWINDUP_TOO_LARGE;
         snprintf(guard->message, sizeof guard->message, "more than %u progressive scans (a scan bomb)",
@@ -58,7 +62,9 @@ static uint8_t twindup_multiply_255(unsigned int a, unsigned int b) {
     return (uint8_t)((a * b + 127) / 255);
 }
 
-/* Adobe applications write CMYK (and YCCK, which libjpeg turns into CMYK) with inverted samples. */
+/* Adobe applications write CMYK (and YCCK, which libjpeg turns into CMYK) with inverted samples (255 = no ink),
+ * and a file with Adobe's APP14 marker is read that way. Without the marker a 4-component JPEG is taken as plain
+ * CMYK (0 = no ink), the JPEG convention libjpeg documents; some readers assume Adobe's inversion there too. */
 static void twindup_cmyk_row_to_rgb(const JSAMPLE *cmyk, uint8_t *rgb, JDIMENSION width, int inverted) {
     for (JDIMENSION x = 0; x < width; x++, cmyk += 4, rgb += 3) {
         unsigned int c = cmyk[0], m = cmyk[1], y = cmyk[2], k = cmyk[3];
@@ -137,7 +143,7 @@ twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t mi
         is_cmyk = 1;
         break;
     default:
-        status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "unsupported JPEG colour space");
+        status = twindup_jpeg_fail(&guard, TWINDUP_UNSUPPORTED, "unsupported JPEG colour space");
         goto cleanup;
     }
     twindup_jpeg_copy_exif(&cinfo, out);
@@ -196,9 +202,11 @@ twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t mi
         status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder suspended at the end of the image");
         goto cleanup;
     }
+    guard.scans_read = (uint32_t)cinfo.input_scan_number;
 
 cleanup:
     jpeg_destroy_decompress(&cinfo);
+    out->scans_read = guard.scans_read;
     out->warning_count = guard.warning_count;
     memcpy(out->first_warning, guard.first_warning, sizeof out->first_warning);
     if (status != TWINDUP_OK) {
@@ -206,6 +214,7 @@ cleanup:
         uint64_t allocated = out->pixel_buffer_bytes;
         uint32_t stored_width = out->stored_width, stored_height = out->stored_height;
         twindup_decoded_free(out);
+        out->scans_read = guard.scans_read;
         out->pixel_buffer_bytes = allocated;
         out->stored_width = stored_width;
         out->stored_height = stored_height;

@@ -9,6 +9,15 @@ static void twindup_jpeg_error_exit(j_common_ptr cinfo) {
     (*cinfo->err->format_message)(cinfo, text);
     snprintf(guard->message, sizeof guard->message, "%s", text);
     int code = cinfo->err->msg_code;
+    if (guard->failure == TWINDUP_OK && code == JERR_BAD_PRECISION) {
+        /* libjpeg says only "Unsupported JPEG data precision 12"; say what kind of file it is. */
+        guard->failure = TWINDUP_UNSUPPORTED;
+        snprintf(guard->message, sizeof guard->message,
+                 "%d-bit JPEG is not supported: this libjpeg-turbo decodes 8-bit JPEGs only (libjpeg: %s)",
+                 cinfo->err->msg_parm.i[0], text);
+    } else if (guard->failure == TWINDUP_OK && code == JERR_SOF_UNSUPPORTED) {
+        guard->failure = TWINDUP_UNSUPPORTED; /* lossless and hierarchical JPEG */
+    }
     if (guard->failure == TWINDUP_OK && (code == JERR_OUT_OF_MEMORY || code == JERR_NO_BACKING_STORE)) {
         /* Raised when the decoder's working memory would exceed max_memory_to_use. */
         guard->failure = TWINDUP_TOO_LARGE;

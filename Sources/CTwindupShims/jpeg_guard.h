@@ -19,6 +19,7 @@ typedef struct twindup_jpeg_guard {
     char first_warning[160];
     char message[JMSG_LENGTH_MAX + 80];
     uint32_t max_scans;
+    uint32_t scans_read; /* SOS markers read so far, as the progress monitor last saw them */
     unsigned char *encode_buffer; /* jpeg_mem_dest's output, freed here if encoding fails */
     unsigned long encode_size;
 } twindup_jpeg_guard;

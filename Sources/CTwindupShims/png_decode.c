@@ -6,8 +6,6 @@
 
 #include "CTwindupShims.h"
 
-/* Ancillary chunks (text, ICC profiles, eXIf) larger than this are skipped with a warning. */
-#define TWINDUP_PNG_CHUNK_MALLOC_MAX (8u * 1024u * 1024u)
 /* Stops files made of millions of tiny unknown or text chunks. */
 #define TWINDUP_PNG_CHUNK_CACHE_MAX 1000u
 
@@ -20,6 +18,7 @@ typedef struct twindup_png_context {
     int image_complete; /* every row was decoded; later errors only lose trailing chunks */
     png_bytep *rows;
     twindup_decoded *out;
+    png_alloc_size_t largest_allocation; /* by libpng and its zlib streams */
     char message[240];
 } twindup_png_context;
 
@@ -29,15 +28,32 @@ static void twindup_png_error(png_structp png, png_const_charp message) {
     longjmp(context->jump, 1);
 }
 
-static void twindup_png_warning(png_structp png, png_const_charp message) {
-    twindup_png_context *context = png_get_error_ptr(png);
-    twindup_decoded *out = context->out;
+static void twindup_png_note_warning(twindup_decoded *out, const char *message) {
     if (out->warning_count == 0) {
         snprintf(out->first_warning, sizeof out->first_warning, "%s", message);
     }
     if (out->warning_count < UINT32_MAX) {
         out->warning_count++;
     }
+}
+
+static void twindup_png_warning(png_structp png, png_const_charp message) {
+    twindup_png_context *context = png_get_error_ptr(png);
+    twindup_png_note_warning(context->out, message);
+}
+
+/* libpng's allocator, counting so that tests can prove no chunk makes libpng allocate past the limits. */
+static png_voidp twindup_png_malloc(png_structp png, png_alloc_size_t size) {
+    twindup_png_context *context = png_get_mem_ptr(png);
+    if (size > context->largest_allocation) {
+        context->largest_allocation = size;
+    }
+    return malloc(size);
+}
+
+static void twindup_png_free(png_structp png, png_voidp pointer) {
+    (void)png;
+    free(pointer);
 }
 
 static void twindup_png_read(png_structp png, png_bytep destination, size_t length) {
@@ -91,9 +107,35 @@ static void twindup_png_correct_gamma(png_structp png, png_infop info) {
     png_set_gamma_fixed(png, PNG_DEFAULT_sRGB, file_gamma);
 }
 
+/* Ancillary chunk types stored larger than the chunk limit, which libpng is told to skip: it reads every
+ * ancillary chunk it knows into a buffer of the stored size, whatever the limit. */
+enum { TWINDUP_PNG_MAX_SKIPPED_TYPES = 16 };
+typedef struct twindup_png_skipped_types {
+    png_byte names[TWINDUP_PNG_MAX_SKIPPED_TYPES * 5]; /* 4 letters and a NUL each, as libpng takes them */
+    int count;
+} twindup_png_skipped_types;
+
+static int twindup_png_skip_type(twindup_png_skipped_types *skipped, const uint8_t *type) {
+    for (int i = 0; i < skipped->count; i++) {
+        if (memcmp(skipped->names + 5 * i, type, 4) == 0) {
+            return 1;
+        }
+    }
+    if (skipped->count == TWINDUP_PNG_MAX_SKIPPED_TYPES) {
+        return 0;
+    }
+    memcpy(skipped->names + 5 * skipped->count, type, 4);
+    skipped->names[5 * skipped->count + 4] = 0;
+    skipped->count++;
+    return 1;
+}
+
 /* The whole file is in memory, so a chunk claiming more bytes than remain is refused here: libpng would
- * otherwise allocate and zero a buffer of the claimed size (up to 2 GiB) before finding the data missing. */
-static twindup_status twindup_png_check_chunk_lengths(const uint8_t *data, size_t size, char *message, size_t capacity) {
+ * otherwise allocate and zero a buffer of the claimed size (up to 2 GiB) before finding the data missing.
+ * Ancillary chunks over the chunk limit are noted in `skipped` with a warning. */
+static twindup_status twindup_png_check_chunk_lengths(const uint8_t *data, size_t size, uint32_t max_chunk_bytes,
+                                                      twindup_png_skipped_types *skipped, twindup_decoded *out,
+                                                      char *message, size_t capacity) {
     size_t offset = 8; /* after the signature */
     while (size - offset >= 8) {
         const uint8_t *chunk = data + offset;
@@ -114,6 +156,18 @@ static twindup_status twindup_png_check_chunk_lengths(const uint8_t *data, size_
         if (memcmp(chunk + 4, "IEND", 4) == 0) {
             break;
         }
+        int ancillary = (chunk[4] & 0x20) != 0; /* lower-case first letter */
+        if (ancillary && length > max_chunk_bytes) {
+            if (!twindup_png_skip_type(skipped, chunk + 4)) {
+                snprintf(message, capacity, "more than %d kinds of ancillary chunk over the limit of %u bytes",
+                         TWINDUP_PNG_MAX_SKIPPED_TYPES, max_chunk_bytes);
+                return TWINDUP_TOO_LARGE;
+            }
+            char warning[120];
+            snprintf(warning, sizeof warning, "%s: %u bytes is over the chunk limit of %u bytes; skipped", type,
+                     length, max_chunk_bytes);
+            twindup_png_note_warning(out, warning);
+        }
         offset += (size_t)length + 12;
     }
     return TWINDUP_OK;
@@ -130,8 +184,12 @@ twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindu
         snprintf(error->message, sizeof error->message, "the file ends inside the PNG signature");
         return TWINDUP_TRUNCATED;
     }
-    twindup_status chunk_status = twindup_png_check_chunk_lengths(data, size, error->message, sizeof error->message);
+    twindup_png_skipped_types skipped;
+    memset(&skipped, 0, sizeof skipped);
+    twindup_status chunk_status = twindup_png_check_chunk_lengths(data, size, limits->max_chunk_bytes, &skipped, out,
+                                                                  error->message, sizeof error->message);
     if (chunk_status != TWINDUP_OK) {
+        memset(out, 0, sizeof *out);
         return chunk_status;
     }
     twindup_png_context context;
@@ -140,7 +198,8 @@ twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindu
     context.size = size;
     context.out = out;
 
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, twindup_png_error, twindup_png_warning);
+    png_structp png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &context, twindup_png_error,
+                                               twindup_png_warning, &context, twindup_png_malloc, twindup_png_free);
     if (png == NULL) {
         snprintf(error->message, sizeof error->message, "out of memory for the PNG reader");
         return TWINDUP_OUT_OF_MEMORY;
@@ -158,7 +217,8 @@ twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindu
             goto finish;
         }
         status = context.ran_out_of_data ? TWINDUP_TRUNCATED : TWINDUP_CORRUPT;
-        if (strstr(context.message, "exceeds user limit") != NULL) {
+        if (strstr(context.message, "exceeds user limit") != NULL ||
+            strstr(context.message, "chunk data is too large") != NULL) {
             status = TWINDUP_TOO_LARGE;
         }
         goto cleanup;
@@ -166,7 +226,12 @@ twindup_status twindup_png_decode(const uint8_t *data, size_t size, const twindu
     /* Any side longer than the pixel limit cannot fit in it; libpng refuses such an IHDR itself. */
     png_uint_32 max_side = limits->max_pixels > PNG_UINT_31_MAX ? PNG_UINT_31_MAX : (png_uint_32)limits->max_pixels;
     png_set_user_limits(png, max_side, max_side);
-    png_set_chunk_malloc_max(png, TWINDUP_PNG_CHUNK_MALLOC_MAX);
+    /* Caps what compressed ancillary chunks (zTXt, iTXt, iCCP) inflate to: libpng skips a larger one with a
+     * warning. Those stored larger than the cap were listed above and are skipped unread. */
+    png_set_chunk_malloc_max(png, limits->max_chunk_bytes);
+    if (skipped.count > 0) {
+        png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, skipped.names, skipped.count);
+    }
     png_set_chunk_cache_max(png, TWINDUP_PNG_CHUNK_CACHE_MAX);
     png_set_read_fn(png, &context, twindup_png_read);
     png_read_info(png, info);
@@ -229,11 +294,13 @@ finish:
 cleanup:
     free(context.rows);
     png_destroy_read_struct(&png, &info, NULL);
+    out->largest_codec_allocation = context.largest_allocation;
     if (status != TWINDUP_OK) {
         snprintf(error->message, sizeof error->message, "%s", context.message);
         uint64_t allocated = out->pixel_buffer_bytes;
         uint32_t stored_width = out->stored_width, stored_height = out->stored_height;
         twindup_decoded_free(out);
+        out->largest_codec_allocation = context.largest_allocation;
         out->pixel_buffer_bytes = allocated;
         out->stored_width = stored_width;
         out->stored_height = stored_height;

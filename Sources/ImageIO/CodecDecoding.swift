@@ -20,7 +20,8 @@ enum CodecDecoding {
     ) throws(ImageDecodeError) -> CodecOutput {
         var cLimits = twindup_limits(
             max_pixels: UInt64(limits.maxPixels), max_decoder_bytes: UInt64(limits.maxDecoderBytes),
-            max_progressive_scans: UInt32(clamping: limits.maxProgressiveScans))
+            max_progressive_scans: UInt32(clamping: limits.maxProgressiveScans),
+            max_chunk_bytes: UInt32(clamping: limits.maxChunkBytes))
         var decoded = twindup_decoded()
         var error = twindup_error()
         let status = bytes.withUnsafeBufferPointer { buffer in
@@ -36,6 +37,8 @@ enum CodecDecoding {
         defer { twindup_decoded_free(&decoded) }
         work.pixelBufferBytes = Int(decoded.pixel_buffer_bytes)
         work.decodedPixels = Int(decoded.decoded_pixels)
+        work.scansRead = Int(decoded.scans_read)
+        work.largestCodecAllocation = Int(decoded.largest_codec_allocation)
         guard status == TWINDUP_OK else {
             let message = text(of: &error.message)
             throw ImageDecodeError(code(for: status), path: path, cause: "\(format) data: \(message)")
@@ -62,6 +65,7 @@ enum CodecDecoding {
         case TWINDUP_TRUNCATED: .truncated
         case TWINDUP_TOO_LARGE: .tooLarge
         case TWINDUP_OUT_OF_MEMORY: .outOfMemory
+        case TWINDUP_UNSUPPORTED: .unsupported
         default: .corrupt
         }
     }

@@ -15,6 +15,8 @@ public struct ImageDecodeError: Error, Sendable, Equatable, CustomStringConverti
         public static let truncated = Code("truncated")
         /// The codec rejected the data (bad CRC, bad header, bad compressed stream).
         public static let corrupt = Code("corrupt")
+        /// A valid file of a kind the codec cannot decode (12-bit or lossless JPEG).
+        public static let unsupported = Code("unsupported")
         /// Over a decode limit (pixels, file bytes, progressive scans); refused before allocating pixels.
         public static let tooLarge = Code("too large")
         /// Memory ran out while decoding.

@@ -6,11 +6,12 @@ public enum TestData {
         if let override = ProcessInfo.processInfo.environment["TWINDUP_TESTDATA"], !override.isEmpty {
             return URL(fileURLWithPath: override, isDirectory: true)
         }
-        // Sources/TestSupport/TestData.swift → package root → ../shared/testdata
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
         return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata", isDirectory: true)
     }()
+
+    /// The folder holding Package.swift: Sources/TestSupport/TestData.swift, three levels up.
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     public static func path(_ relative: String) -> String {
         root.appendingPathComponent(relative).path

@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import TestSupport
 
 /// Images and file bytes built by the tests themselves.
 enum Fixtures {
@@ -170,4 +171,23 @@ extension Fixtures {
         let chunks: [UInt8] = extraChunks.flatMap { $0 }
         return signature + pngChunk("IHDR", header) + chunks + pngChunk("IDAT", deflate) + pngChunk("IEND", [])
     }
+}
+
+extension Fixtures {
+    /// testorig.jpg losslessly rewritten as a progressive JPEG by libjpeg-turbo's own jpegtran (libjpeg's standard
+    /// progression: about ten scans). The shared test data has no progressive JPEG of its own.
+    static func progressiveTestorig() throws -> [UInt8] {
+        let jpegtran = try ChildProcess.program(named: "jpegtran")
+        let result = try ChildProcess.run(
+            jpegtran, ["-progressive", "-copy", "none", TestData.path("jpeg/testorig.jpg")])
+        guard result.status == 0, !result.outputData.isEmpty else {
+            throw ToolFailed(description: "jpegtran -progressive exited \(result.status): \(result.standardError)")
+        }
+        return [UInt8](result.outputData)
+    }
+}
+
+/// A tool the tests use to make their inputs did not make them.
+struct ToolFailed: Error, CustomStringConvertible {
+    var description: String
 }

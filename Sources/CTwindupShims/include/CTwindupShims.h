@@ -14,13 +14,15 @@ typedef enum twindup_status {
     TWINDUP_TRUNCATED = 2,    /* the data ended before the image did */
     TWINDUP_TOO_LARGE = 3,    /* over a limit; refused before the pixel buffer was allocated */
     TWINDUP_OUT_OF_MEMORY = 4, /* malloc failed */
-    TWINDUP_INVALID_ARGUMENT = 5
+    TWINDUP_INVALID_ARGUMENT = 5,
+    TWINDUP_UNSUPPORTED = 6   /* a valid file of a kind the codec cannot decode (12-bit or lossless JPEG) */
 } twindup_status;
 
 typedef struct twindup_limits {
     uint64_t max_pixels;            /* width * height of the stored image */
     uint64_t max_decoder_bytes;     /* working memory libjpeg may use (progressive coefficient buffers) */
     uint32_t max_progressive_scans; /* more scans than this is a scan bomb */
+    uint32_t max_chunk_bytes;       /* PNG ancillary chunk, stored or decompressed; larger ones are skipped */
 } twindup_limits;
 
 typedef struct twindup_error {
@@ -41,6 +43,8 @@ typedef struct twindup_decoded {
      * (set even when decoding fails later) and pixels the codec produced. */
     uint64_t pixel_buffer_bytes;
     uint64_t decoded_pixels;
+    uint32_t scans_read;               /* JPEG SOS markers read (1 for baseline) */
+    uint64_t largest_codec_allocation; /* the largest single block libpng asked for (PNG only) */
 } twindup_decoded;
 
 /* Decodes a JPEG held in memory. `min_short_side` > 0 picks the smallest DCT scale M/8 whose short
@@ -59,6 +63,32 @@ void twindup_decoded_free(twindup_decoded *decoded);
  * holds *output_size bytes; release with twindup_buffer_free. */
 twindup_status twindup_jpeg_encode(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
                                    uint8_t **output, size_t *output_size, twindup_error *error);
+
+/* One scan of a progressive JPEG, as libjpeg's jpeg_scan_info: the components it carries, its coefficients
+ * (spectral selection, 0...63) and its bits (successive approximation; high_bit 0 for a first pass). */
+typedef struct twindup_jpeg_scan {
+    uint8_t component_count; /* 1...4 */
+    uint8_t components[4];
+    uint8_t spectral_start;
+    uint8_t spectral_end;
+    uint8_t high_bit;
+    uint8_t low_bit;
+} twindup_jpeg_scan;
+
+typedef struct twindup_jpeg_encode_options {
+    int quality;               /* 1...100 */
+    uint32_t input_components; /* 3: RGB samples; 4: CMYK samples, written to the file as given */
+    int store_as_ycck;         /* CMYK input: store as YCCK (needs adobe_marker, which alone records it) */
+    int adobe_marker;          /* CMYK input: write Adobe's APP14 marker, as libjpeg does by default */
+    const twindup_jpeg_scan *scans; /* a progressive scan script, or NULL for a baseline JPEG */
+    uint32_t scan_count;
+} twindup_jpeg_encode_options;
+
+/* Encodes interleaved 8-bit samples (RGB or CMYK) as the options say. Readers take CMYK samples in a file with
+ * an Adobe marker as inverted (255 = no ink), as Photoshop writes them; libjpeg itself never inverts. */
+twindup_status twindup_jpeg_encode_samples(const uint8_t *samples, uint32_t width, uint32_t height,
+                                           const twindup_jpeg_encode_options *options, uint8_t **output,
+                                           size_t *output_size, twindup_error *error);
 
 void twindup_buffer_free(uint8_t *buffer);
 
