@@ -46,8 +46,8 @@ public final class BatchNorm: Layer {
         if training && batch * pixels < 2 {
             throw .invalidArgument("\(name) (BatchNorm): training needs more than one value per channel")
         }
-        var output = Tensor(zeros: input.shape)
-        var normalized = training ? [Float](repeating: 0, count: input.count) : []
+        var output = Tensor(uninitialized: input.shape)
+        var normalized = training ? Tensor(uninitialized: input.shape).scalars : []
         var inverseDeviations = [Float](repeating: 0, count: channels)
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
@@ -64,21 +64,19 @@ public final class BatchNorm: Layer {
                                         var mean = runningMean.value.scalars[channel]
                                         var variance = runningVariance.value.scalars[channel]
                                         if training {
+                                            // Per-plane sums in Float lanes, planes added in Double.
                                             var sum = 0.0
                                             for sample in 0..<batch {
-                                                let base = (sample * channels + channel) * pixels
-                                                for pixel in 0..<pixels { sum += Double(source[base + pixel]) }
+                                                let plane = source.baseAddress! + (sample * channels + channel) * pixels
+                                                sum += Double(VectorLoops.sum(plane, count: pixels))
                                             }
-                                            let batchMean = sum / Double(count)
+                                            mean = Float(sum / Double(count))
                                             var squares = 0.0
                                             for sample in 0..<batch {
-                                                let base = (sample * channels + channel) * pixels
-                                                for pixel in 0..<pixels {
-                                                    let centered = Double(source[base + pixel]) - batchMean
-                                                    squares += centered * centered
-                                                }
+                                                let plane = source.baseAddress! + (sample * channels + channel) * pixels
+                                                squares += Double(
+                                                    VectorLoops.sumOfSquares(plane, count: pixels, around: mean))
                                             }
-                                            mean = Float(batchMean)
                                             variance = Float(squares / Double(count))
                                         }
                                         meanBuffer[channel] = mean
@@ -89,11 +87,11 @@ public final class BatchNorm: Layer {
                                         let beta = shift.value.scalars[channel]
                                         for sample in 0..<batch {
                                             let base = (sample * channels + channel) * pixels
-                                            for pixel in 0..<pixels {
-                                                let xHat = (source[base + pixel] - mean) * inverseDeviation
-                                                if training { normalizedBuffer[base + pixel] = xHat }
-                                                target[base + pixel] = gamma * xHat + beta
-                                            }
+                                            Self.normalize(
+                                                source.baseAddress! + base, count: pixels, mean: mean,
+                                                inverseDeviation: inverseDeviation, scale: gamma, shift: beta,
+                                                normalized: training ? normalizedBuffer.baseAddress! + base : nil,
+                                                into: target.baseAddress! + base)
                                         }
                                     }
                                 }
@@ -120,7 +118,7 @@ public final class BatchNorm: Layer {
         guard let cache else { throw missingForwardCache() }
         let (batch, pixels) = try layout(cache.shape)
         try outputGradient.requireShape(cache.shape.map { $0 }, "\(name) (BatchNorm) backward")
-        var inputGradient = Tensor(zeros: cache.shape)
+        var inputGradient = Tensor(uninitialized: cache.shape)
         let channels = self.channels
         let count = Float(batch * pixels)
         outputGradient.scalars.withUnsafeBufferPointer { upstream in
@@ -134,23 +132,22 @@ public final class BatchNorm: Layer {
                                     var sumGradientTimesNormalized: Float = 0
                                     for sample in 0..<batch {
                                         let base = (sample * channels + channel) * pixels
-                                        for pixel in 0..<pixels {
-                                            sumGradient += upstream[base + pixel]
-                                            sumGradientTimesNormalized +=
-                                                upstream[base + pixel] * normalized[base + pixel]
-                                        }
+                                        let (sum, dot) = VectorLoops.sumAndDot(
+                                            upstream.baseAddress! + base, normalized.baseAddress! + base,
+                                            count: pixels)
+                                        sumGradient += sum
+                                        sumGradientTimesNormalized += dot
                                     }
                                     shiftGradient[channel] += sumGradient
                                     scaleGradient[channel] += sumGradientTimesNormalized
                                     let factor = scale.value.scalars[channel] * cache.inverseDeviation[channel] / count
                                     for sample in 0..<batch {
                                         let base = (sample * channels + channel) * pixels
-                                        for pixel in 0..<pixels {
-                                            downstream[base + pixel] =
-                                                factor
-                                                * (count * upstream[base + pixel] - sumGradient
-                                                    - normalized[base + pixel] * sumGradientTimesNormalized)
-                                        }
+                                        Self.inputGradient(
+                                            upstream.baseAddress! + base, normalized.baseAddress! + base,
+                                            count: pixels, factor: factor, total: count, sumGradient: sumGradient,
+                                            sumGradientTimesNormalized: sumGradientTimesNormalized,
+                                            into: downstream.baseAddress! + base)
                                     }
                                 }
                             }
@@ -160,6 +157,53 @@ public final class BatchNorm: Layer {
             }
         }
         return inputGradient
+    }
+
+    /// target = scale · x̂ + shift with x̂ = (x − mean) · inverseDeviation, also stored in `normalized` when given.
+    // swiftlint:disable:next function_parameter_count
+    private static func normalize(
+        _ source: UnsafePointer<Float>, count: Int, mean: Float, inverseDeviation: Float, scale: Float, shift: Float,
+        normalized: UnsafeMutablePointer<Float>?, into target: UnsafeMutablePointer<Float>
+    ) {
+        let (meanVector, inverseVector) = (SIMD8<Float>(repeating: mean), SIMD8<Float>(repeating: inverseDeviation))
+        let (scaleVector, shiftVector) = (SIMD8<Float>(repeating: scale), SIMD8<Float>(repeating: shift))
+        var index = 0
+        while index + 8 <= count {
+            let xHat = (VectorLoops.load(source + index) - meanVector) * inverseVector
+            if let normalized { VectorLoops.store(xHat, normalized + index) }
+            VectorLoops.store(scaleVector * xHat + shiftVector, target + index)
+            index += 8
+        }
+        while index < count {
+            let xHat = (source[index] - mean) * inverseDeviation
+            normalized?[index] = xHat
+            target[index] = scale * xHat + shift
+            index += 1
+        }
+    }
+
+    /// target = factor · (total · g − Σg − x̂ · Σg·x̂), the batch-statistics input gradient.
+    // swiftlint:disable:next function_parameter_count
+    private static func inputGradient(
+        _ upstream: UnsafePointer<Float>, _ normalized: UnsafePointer<Float>, count: Int, factor: Float, total: Float,
+        sumGradient: Float, sumGradientTimesNormalized: Float, into target: UnsafeMutablePointer<Float>
+    ) {
+        let (factorVector, totalVector) = (SIMD8<Float>(repeating: factor), SIMD8<Float>(repeating: total))
+        let (sumVector, dotVector) = (
+            SIMD8<Float>(repeating: sumGradient), SIMD8<Float>(repeating: sumGradientTimesNormalized)
+        )
+        var index = 0
+        while index + 8 <= count {
+            let g = VectorLoops.load(upstream + index)
+            let xHat = VectorLoops.load(normalized + index)
+            VectorLoops.store(factorVector * (totalVector * g - sumVector - xHat * dotVector), target + index)
+            index += 8
+        }
+        while index < count {
+            target[index] =
+                factor * (total * upstream[index] - sumGradient - normalized[index] * sumGradientTimesNormalized)
+            index += 1
+        }
     }
 
     /// Per-channel `(multiplier, offset)` such that inference output is `multiplier * x + offset`.

@@ -28,18 +28,13 @@ public final class PerImageStandardization: Layer {
         var inverseDeviations = [Float](repeating: 0, count: planes)
         output.scalars.withUnsafeMutableBufferPointer { values in
             for plane in 0..<planes {
-                let base = plane * pixels
-                var sum: Float = 0
-                for pixel in 0..<pixels { sum += values[base + pixel] }
-                let mean = sum / Float(pixels)
-                var squares: Float = 0
-                for pixel in 0..<pixels {
-                    let centered = values[base + pixel] - mean
-                    squares += centered * centered
-                }
+                let start = values.baseAddress! + plane * pixels
+                let mean = VectorLoops.sum(start, count: pixels) / Float(pixels)
+                let squares = VectorLoops.sumOfSquares(start, count: pixels, around: mean)
                 let inverse = 1 / (squares / Float(pixels) + epsilon).squareRoot()
                 inverseDeviations[plane] = inverse
-                for pixel in 0..<pixels { values[base + pixel] = (values[base + pixel] - mean) * inverse }
+                VectorLoops.affine(
+                    start, count: pixels, scale: inverse, shift: -mean * inverse, floor: -.infinity, into: start)
             }
         }
         if context.mode == .training { cache = (output, inverseDeviations) }
@@ -51,20 +46,19 @@ public final class PerImageStandardization: Layer {
         try outputGradient.requireShape(normalized.shape.map { $0 }, "\(name) (PerImageStandardization) backward")
         let pixels = normalized.shape[2] * normalized.shape[3]
         var gradient = outputGradient
-        for plane in 0..<inverseDeviations.count {
-            let base = plane * pixels
-            var sum: Float = 0
-            var projection: Float = 0
-            for pixel in 0..<pixels {
-                sum += outputGradient.scalars[base + pixel]
-                projection += outputGradient.scalars[base + pixel] * normalized.scalars[base + pixel]
-            }
-            let count = Float(pixels)
-            for pixel in 0..<pixels {
-                gradient.scalars[base + pixel] =
-                    inverseDeviations[plane] / count
-                    * (count * outputGradient.scalars[base + pixel] - sum - normalized.scalars[base + pixel]
-                        * projection)
+        gradient.scalars.withUnsafeMutableBufferPointer { values in
+            normalized.scalars.withUnsafeBufferPointer { normalizedValues in
+                for plane in 0..<inverseDeviations.count {
+                    let (upstream, xHat) = (
+                        values.baseAddress! + plane * pixels, normalizedValues.baseAddress! + plane * pixels
+                    )
+                    let (sum, projection) = VectorLoops.sumAndDot(upstream, xHat, count: pixels)
+                    let count = Float(pixels)
+                    let factor = inverseDeviations[plane] / count
+                    for pixel in 0..<pixels {
+                        upstream[pixel] = factor * (count * upstream[pixel] - sum - xHat[pixel] * projection)
+                    }
+                }
             }
         }
         return gradient
