@@ -179,3 +179,40 @@ public final class Conv2D: Layer {
         return inputGradient
     }
 }
+
+extension Conv2D: BufferedInference {
+    func inferenceScratchCount(for inputShape: [Int]) -> Int {
+        guard let geometry = try? geometry(for: inputShape), !geometry.isIdentityPatch else { return 0 }
+        return geometry.patchSize * geometry.outputPixels
+    }
+
+    func infer(
+        _ input: UnsafePointer<Float>, shape inputShape: [Int], into output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let geometry = ConvolutionGeometry(
+            channels: inChannels, height: inputShape[2], width: inputShape[3], kernel: kernelSize, stride: stride,
+            padding: padding)
+        var columns = input
+        if !geometry.isIdentityPatch {
+            geometry.im2col(input, into: scratch)
+            columns = UnsafePointer(scratch)
+        }
+        let (outChannels, pixels, patch, relu) = (
+            self.outChannels, geometry.outputPixels, geometry.patchSize, fusedReLU
+        )
+        weight.value.scalars.withUnsafeBufferPointer { weights in
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: outChannels, n: pixels, k: patch, alpha: 1,
+                a: weights.baseAddress!, lda: patch, b: columns, ldb: pixels, beta: 0, c: output, ldc: pixels)
+        }
+        if let bias {
+            bias.value.scalars.withUnsafeBufferPointer { biases in
+                Epilogue.addBiasAndActivate(
+                    output, channels: outChannels, pixels: pixels, bias: biases.baseAddress, relu: relu)
+            }
+        } else {
+            Epilogue.addBiasAndActivate(output, channels: outChannels, pixels: pixels, bias: nil, relu: relu)
+        }
+    }
+}

@@ -258,3 +258,44 @@ public final class DepthwiseConv2D: Layer {
         }
     }
 }
+
+extension DepthwiseConv2D: BufferedInference {
+    func inferenceScratchCount(for inputShape: [Int]) -> Int {
+        guard let geometry = try? geometry(for: inputShape), Self.hasFastKernel(geometry) else { return 0 }
+        return DepthwisePadding(geometry).scratchCount
+    }
+
+    func infer(
+        _ input: UnsafePointer<Float>, shape inputShape: [Int], into output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let geometry = ConvolutionGeometry(
+            channels: 1, height: inputShape[2], width: inputShape[3], kernel: kernelSize, stride: stride,
+            padding: padding)
+        let (inPlane, outPlane, kernel, relu) = (
+            geometry.height * geometry.width, geometry.outputPixels, kernelSize, fusedReLU
+        )
+        let fast = Self.hasFastKernel(geometry)
+        let layout = DepthwisePadding(height: geometry.height, width: geometry.width, stride: fast ? stride : 1)
+        // The scratch held another layer's data: zero the borders the kernel relies on.
+        if fast { scratch.update(repeating: 0, count: layout.scratchCount) }
+        weight.value.scalars.withUnsafeBufferPointer { weights in
+            let biases = bias?.value.scalars
+            for channel in 0..<channels {
+                let (plane, result) = (input + channel * inPlane, output + channel * outPlane)
+                let channelBias = biases?[channel] ?? 0
+                if fast {
+                    layout.copy(plane, into: scratch)
+                    DepthwiseKernel3x3.convolve(
+                        scratch, layout: layout, filter: weights.baseAddress! + channel * 9, bias: channelBias,
+                        relu: relu, into: result)
+                } else {
+                    result.update(repeating: channelBias, count: outPlane)
+                    Self.convolvePlane(
+                        plane, weights.baseAddress! + channel * kernel * kernel, into: result, geometry: geometry)
+                    if relu { for pixel in 0..<outPlane { result[pixel] = max(result[pixel], 0) } }
+                }
+            }
+        }
+    }
+}

@@ -29,16 +29,22 @@ public final class PerImageStandardization: Layer {
         output.scalars.withUnsafeMutableBufferPointer { values in
             for plane in 0..<planes {
                 let start = values.baseAddress! + plane * pixels
-                let mean = VectorLoops.sum(start, count: pixels) / Float(pixels)
-                let squares = VectorLoops.sumOfSquares(start, count: pixels, around: mean)
-                let inverse = 1 / (squares / Float(pixels) + epsilon).squareRoot()
-                inverseDeviations[plane] = inverse
-                VectorLoops.affine(
-                    start, count: pixels, scale: inverse, shift: -mean * inverse, floor: -.infinity, into: start)
+                inverseDeviations[plane] = Self.standardize(start, count: pixels, epsilon: epsilon, into: start)
             }
         }
         if context.mode == .training { cache = (output, inverseDeviations) }
         return output
+    }
+
+    /// Writes one plane standardised (`plane` may be `target`) and returns its 1 / sqrt(σ² + ε).
+    static func standardize(
+        _ plane: UnsafePointer<Float>, count: Int, epsilon: Float, into target: UnsafeMutablePointer<Float>
+    ) -> Float {
+        let mean = VectorLoops.sum(plane, count: count) / Float(count)
+        let squares = VectorLoops.sumOfSquares(plane, count: count, around: mean)
+        let inverse = 1 / (squares / Float(count) + epsilon).squareRoot()
+        VectorLoops.affine(plane, count: count, scale: inverse, shift: -mean * inverse, floor: -.infinity, into: target)
+        return inverse
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
@@ -62,5 +68,17 @@ public final class PerImageStandardization: Layer {
             }
         }
         return gradient
+    }
+}
+
+extension PerImageStandardization: BufferedInference {
+    func infer(
+        _ input: UnsafePointer<Float>, shape inputShape: [Int], into output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let pixels = inputShape[2] * inputShape[3]
+        for plane in 0..<inputShape[1] {
+            _ = Self.standardize(input + plane * pixels, count: pixels, epsilon: epsilon, into: output + plane * pixels)
+        }
     }
 }

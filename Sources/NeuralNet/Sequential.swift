@@ -3,11 +3,17 @@
 public final class Sequential: Layer {
     public let name: String
     public let layers: [any Layer]
+    /// Buffers that batched inference keeps between passes.
+    let workspaces = InferenceWorkspaces()
+    /// `layers` as `BufferedInference` when every one of them can run that way.
+    private let buffered: [any BufferedInference]?
 
     public init(name: String = "", _ layers: [any Layer]) {
         precondition(Set(layers.map(\.name)).count == layers.count, "layer names must be unique")
         self.name = name
         self.layers = layers
+        let buffered = layers.compactMap { $0 as? any BufferedInference }
+        self.buffered = buffered.count == layers.count && !layers.isEmpty ? buffered : nil
     }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
@@ -38,6 +44,9 @@ public final class Sequential: Layer {
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
         context.applyBLASPolicy()
+        if context.mode == .inference, input.rank > 1, let buffered {
+            return try forwardBuffered(input, layers: buffered, context: context)
+        }
         if context.mode == .inference, input.rank > 1, input.shape[0] > 1 {
             return try forwardPerSample(input, context: context)
         }

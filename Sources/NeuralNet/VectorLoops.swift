@@ -29,6 +29,23 @@ enum VectorLoops {
         return lanes.sum() + tail
     }
 
+    /// max values[i], −∞ for none; a NaN is passed over, as `Swift.max` passes it over when it comes second.
+    static func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var index = 0
+        while index + 8 <= count {
+            let value = load(values + index)
+            lanes.replace(with: value, where: value .> lanes)
+            index += 8
+        }
+        var largest = lanes.max()
+        while index < count {
+            largest = max(largest, values[index])
+            index += 1
+        }
+        return largest
+    }
+
     /// Σ (values[i] − center)².
     static func sumOfSquares(_ values: UnsafePointer<Float>, count: Int, around center: Float) -> Float {
         let centerVector = SIMD8<Float>(repeating: center)
