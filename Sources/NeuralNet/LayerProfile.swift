@@ -10,10 +10,9 @@ public enum LayerProfile {
         var random = RandomSource(seed: 5)
         var image = Tensor(zeros: [1] + network.architecture.inputShape)
         for index in image.scalars.indices { image.scalars[index] = random.nextUniform() }
-        // Dump order: the set-up, then `passes` inference passes over these layers, then `passes` training steps, each every layer's
-        // forward in order and then every layer's backward in reverse.
+        // Dump order: the set-up, then `passes` inference passes over these layers, then `passes` training steps,
+        // each a forward and a backward pass step by step as Sequential runs them (names printed at the end).
         print("inference layers: \(folded.layers.map(\.name).joined(separator: " "))")
-        print("training layers: \(network.tower.layers.map(\.name).joined(separator: " "))")
         let inference = ExecutionContext(mode: .inference)
         boundary()  // the set-up's own count, to be discarded
         for _ in 0..<passes {
@@ -26,18 +25,19 @@ public enum LayerProfile {
         let training = ExecutionContext(mode: .training)
         var images = Tensor(zeros: [8] + network.architecture.inputShape)
         for index in images.scalars.indices { images.scalars[index] = random.nextUniform() }
-        for _ in 0..<passes {
-            var value = images
-            for layer in network.tower.layers {
-                value = try layer.forward(value, context: training)
+        var steps: [String] = []
+        for pass in 0..<passes {
+            let output = try network.tower.forwardSteps(images, context: training) { name in
                 boundary()
+                if pass == 0 { steps.append("fwd:" + name) }
             }
-            var gradient = value
+            var gradient = output
             for index in gradient.scalars.indices { gradient.scalars[index] = random.nextNormal() }
-            for layer in network.tower.layers.reversed() {
-                gradient = try layer.backward(gradient, context: training)
+            _ = try network.tower.backwardSteps(gradient, context: training) { name in
                 boundary()
+                if pass == 0 { steps.append("bwd:" + name) }
             }
         }
+        print("training steps: \(steps.joined(separator: " "))")
     }
 }

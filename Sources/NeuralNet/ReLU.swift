@@ -1,7 +1,8 @@
 /// max(0, x), element-wise, any shape.
 public final class ReLU: Layer {
     public let name: String
-    private var cachedInput: Tensor?
+    /// The input, or the output when BatchNorm ran this layer fused with itself: both are positive at the same places.
+    var cachedInput: Tensor?
 
     public init(name: String) { self.name = name }
 
