@@ -6,38 +6,54 @@ enum DepthwiseGradient3x3 {
     private typealias Kernel = DepthwiseKernel3x3
 
     /// Adds Σ g[oy, ox] · input[oy·s − 1 + ky, ox·s − 1 + kx] over the plane to `weightGradient[ky·3 + kx]`.
-    /// `gradient` holds g in a stride-1 grid of the output's size, `input` the input in its grid.
+    /// `gradient` holds g in a stride-1 grid of the output's size, `input` the input in its grid. One pass with
+    /// nine four-lane sums (nine eight-lane ones would not fit the sixteen vector registers).
     static func addWeightGradient(
         input: UnsafePointer<Float>, layout: DepthwisePadding, gradient: UnsafePointer<Float>,
         gradientLayout: DepthwisePadding, into weightGradient: UnsafeMutablePointer<Float>
     ) {
         let (outH, outW, rowLength) = (layout.outputHeight, layout.outputWidth, layout.rowLength)
-        for ky in 0..<3 {
-            var (left, middle, right) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-            for oy in 0..<outH {
-                let gradientRow = gradient + (oy + 1) * gradientLayout.rowLength + 1
-                // Whole vectors: past the row's end g is zero, so the extra products add nothing.
-                var ox = 0
-                while ox < outW {
-                    let g = Kernel.load8(gradientRow + ox)
-                    if layout.stride == 1 {
-                        let source = input + (oy + ky) * rowLength + ox
-                        left += g * Kernel.load8(source)
-                        middle += g * Kernel.load8(source + 1)
-                        right += g * Kernel.load8(source + 2)
-                    } else {
-                        let even = input + (2 * oy + ky) * rowLength + ox
-                        left += g * Kernel.load8(even)
-                        middle += g * Kernel.load8(even + layout.gridCount)
-                        right += g * Kernel.load8(even + 1)
-                    }
-                    ox += 8
-                }
+        // Where the three taps of a row read, relative to the output column: stride 1 reads columns ox … ox + 2 of
+        // the grid, stride 2 even column ox, odd column ox and even column ox + 1.
+        let (middle, right) = layout.stride == 1 ? (1, 2) : (layout.gridCount, 1)
+        var sums = (
+            SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(),
+            SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>()
+        )
+        for oy in 0..<outH {
+            let gradientRow = gradient + ((oy &+ 1) &* gradientLayout.rowLength &+ 1)
+            let top = input + (oy &* layout.stride &* rowLength)
+            let (row1, row2) = (top + rowLength, top + (2 &* rowLength))
+            // Whole vectors: past the row's end g is zero, so the extra products add nothing.
+            var ox = 0
+            while ox < outW {
+                let g = load4(gradientRow + ox)
+                sums.0 += g * load4(top + ox)
+                sums.1 += g * load4(top + (ox &+ middle))
+                sums.2 += g * load4(top + (ox &+ right))
+                sums.3 += g * load4(row1 + ox)
+                sums.4 += g * load4(row1 + (ox &+ middle))
+                sums.5 += g * load4(row1 + (ox &+ right))
+                sums.6 += g * load4(row2 + ox)
+                sums.7 += g * load4(row2 + (ox &+ middle))
+                sums.8 += g * load4(row2 + (ox &+ right))
+                ox &+= 4
             }
-            weightGradient[3 * ky] += left.sum()
-            weightGradient[3 * ky + 1] += middle.sum()
-            weightGradient[3 * ky + 2] += right.sum()
         }
+        weightGradient[0] += sums.0.sum()
+        weightGradient[1] += sums.1.sum()
+        weightGradient[2] += sums.2.sum()
+        weightGradient[3] += sums.3.sum()
+        weightGradient[4] += sums.4.sum()
+        weightGradient[5] += sums.5.sum()
+        weightGradient[6] += sums.6.sum()
+        weightGradient[7] += sums.7.sum()
+        weightGradient[8] += sums.8.sum()
+    }
+
+    @inline(__always)
+    private static func load4(_ pointer: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Float>.self)
     }
 
     /// Writes the input gradient of one plane: Σ over the outputs each input pixel fed of g · filter.
@@ -98,6 +114,16 @@ enum DepthwiseGradient3x3 {
             }
             let target = output + y * width
             var x = 0
+            // Pixels x … x + 15 are odd columns x/2 … x/2 + 7 and even columns x/2 + 1 … x/2 + 8, alternating.
+            while x + 16 <= width {
+                let odd = Kernel.load8(oddColumns + x / 2)
+                let even = Kernel.load8(evenColumns + x / 2 + 1)
+                Kernel.store8(
+                    SIMD8(odd[0], even[0], odd[1], even[1], odd[2], even[2], odd[3], even[3]), target + x)
+                Kernel.store8(
+                    SIMD8(odd[4], even[4], odd[5], even[5], odd[6], even[6], odd[7], even[7]), target + x + 8)
+                x += 16
+            }
             while x + 1 < width {
                 target[x] = oddColumns[x / 2]
                 target[x + 1] = evenColumns[x / 2 + 1]
