@@ -10,7 +10,8 @@ public final class BatchNorm: Layer {
     public let shift: Parameter
     public let runningMean: Parameter
     public let runningVariance: Parameter
-    private var cache: (normalized: [Float], inverseDeviation: [Float], shape: [Int])?
+    /// The input and its per-channel statistics; backward recomputes x̂ from them rather than keeping a copy.
+    private var cache: (input: Tensor, mean: [Float], inverseDeviation: [Float])?
 
     public init(name: String, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         self.name = name
@@ -41,60 +42,50 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
+        try forward(input, context: context, fusedReLU: nil)
+    }
+
+    /// The forward pass, followed by `relu` in the same pass over memory when one is given (Sequential fuses a
+    /// BatchNorm and the ReLU after it in training, where the two would otherwise stream the whole batch twice).
+    /// `relu` then caches the rectified output, which is positive exactly where its input is.
+    func forward(_ input: Tensor, context: ExecutionContext, fusedReLU relu: ReLU?) throws(NeuralNetError) -> Tensor {
         let (batch, pixels) = try layout(input.shape)
         let training = context.mode == .training
         if training && batch * pixels < 2 {
             throw .invalidArgument("\(name) (BatchNorm): training needs more than one value per channel")
         }
-        var output = Tensor(zeros: input.shape)
-        var normalized = training ? [Float](repeating: 0, count: input.count) : []
+        var output = Tensor(uninitialized: input.shape)
         var inverseDeviations = [Float](repeating: 0, count: channels)
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
-        let (channels, epsilon) = (self.channels, self.epsilon)
+        let (channels, epsilon, floor) = (self.channels, self.epsilon, relu == nil ? -Float.infinity : 0)
         let count = Float(batch * pixels)
-        input.scalars.withUnsafeBufferPointer { source in
-            output.scalars.withUnsafeMutableBufferPointer { target in
-                normalized.withUnsafeMutableBufferPointer { normalizedBuffer in
-                    inverseDeviations.withUnsafeMutableBufferPointer { inverse in
-                        means.withUnsafeMutableBufferPointer { meanBuffer in
-                            variances.withUnsafeMutableBufferPointer { varianceBuffer in
-                                ParallelLoop.run(count: channels, threads: context.loopThreads) { range, _ in
-                                    for channel in range {
-                                        var mean = runningMean.value.scalars[channel]
-                                        var variance = runningVariance.value.scalars[channel]
-                                        if training {
-                                            var sum = 0.0
-                                            for sample in 0..<batch {
-                                                let base = (sample * channels + channel) * pixels
-                                                for pixel in 0..<pixels { sum += Double(source[base + pixel]) }
-                                            }
-                                            let batchMean = sum / Double(count)
-                                            var squares = 0.0
-                                            for sample in 0..<batch {
-                                                let base = (sample * channels + channel) * pixels
-                                                for pixel in 0..<pixels {
-                                                    let centered = Double(source[base + pixel]) - batchMean
-                                                    squares += centered * centered
-                                                }
-                                            }
-                                            mean = Float(batchMean)
-                                            variance = Float(squares / Double(count))
-                                        }
-                                        meanBuffer[channel] = mean
-                                        varianceBuffer[channel] = variance
-                                        let inverseDeviation = 1 / (variance + epsilon).squareRoot()
-                                        inverse[channel] = inverseDeviation
-                                        let gamma = scale.value.scalars[channel]
-                                        let beta = shift.value.scalars[channel]
-                                        for sample in 0..<batch {
-                                            let base = (sample * channels + channel) * pixels
-                                            for pixel in 0..<pixels {
-                                                let xHat = (source[base + pixel] - mean) * inverseDeviation
-                                                if training { normalizedBuffer[base + pixel] = xHat }
-                                                target[base + pixel] = gamma * xHat + beta
-                                            }
-                                        }
+        input.scalars.withUnsafeBufferPointer { inputBuffer in
+            output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
+                inverseDeviations.withUnsafeMutableBufferPointer { inverse in
+                    means.withUnsafeMutableBufferPointer { meanBuffer in
+                        variances.withUnsafeMutableBufferPointer { varianceBuffer in
+                            let (source, target) = (inputBuffer.baseAddress!, outputBuffer.baseAddress!)
+                            ParallelLoop.run(count: channels, threads: context.loopThreads) { range, _ in
+                                for channel in range {
+                                    var mean = runningMean.value.scalars[channel]
+                                    var variance = runningVariance.value.scalars[channel]
+                                    if training {
+                                        (mean, variance) = BatchNormLoops.statistics(
+                                            source + channel * pixels, planes: batch, stride: channels * pixels,
+                                            count: pixels)
+                                    }
+                                    meanBuffer[channel] = mean
+                                    varianceBuffer[channel] = variance
+                                    let inverseDeviation = 1 / (variance + epsilon).squareRoot()
+                                    inverse[channel] = inverseDeviation
+                                    let (gamma, beta) = (scale.value.scalars[channel], shift.value.scalars[channel])
+                                    for sample in 0..<batch {
+                                        let base = (sample * channels + channel) * pixels
+                                        BatchNormLoops.normalize(
+                                            source + base, count: pixels, mean: mean,
+                                            inverseDeviation: inverseDeviation, scale: gamma, shift: beta, floor: floor,
+                                            into: target + base)
                                     }
                                 }
                             }
@@ -111,45 +102,64 @@ public final class BatchNorm: Layer {
                 runningVariance.value.scalars[channel] =
                     (1 - momentum) * runningVariance.value.scalars[channel] + momentum * variances[channel] * unbiased
             }
-            cache = (normalized, inverseDeviations, input.shape)
+            cache = (input, means, inverseDeviations)
+            relu?.cachedInput = output
         }
         return output
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
+        try backward(outputGradient, context: context, gate: nil)
+    }
+
+    /// The backward pass; with `gate` (the cache of the ReLU after this layer), through that ReLU first: the
+    /// gradient passes where `gate` is positive, without a pass of its own.
+    func backward(_ outputGradient: Tensor, context: ExecutionContext, gate: Tensor?) throws(NeuralNetError) -> Tensor {
         guard let cache else { throw missingForwardCache() }
-        let (batch, pixels) = try layout(cache.shape)
-        try outputGradient.requireShape(cache.shape.map { $0 }, "\(name) (BatchNorm) backward")
-        var inputGradient = Tensor(zeros: cache.shape)
+        let shape = cache.input.shape
+        let (batch, pixels) = try layout(shape)
+        try outputGradient.requireShape(shape.map { $0 }, "\(name) (BatchNorm) backward")
+        try gate?.requireShape(shape.map { $0 }, "\(name) (BatchNorm) backward through ReLU")
+        var inputGradient = Tensor(uninitialized: shape)
         let channels = self.channels
         let count = Float(batch * pixels)
-        outputGradient.scalars.withUnsafeBufferPointer { upstream in
-            cache.normalized.withUnsafeBufferPointer { normalized in
-                inputGradient.scalars.withUnsafeMutableBufferPointer { downstream in
-                    scale.gradient.scalars.withUnsafeMutableBufferPointer { scaleGradient in
-                        shift.gradient.scalars.withUnsafeMutableBufferPointer { shiftGradient in
-                            ParallelLoop.run(count: channels, threads: context.loopThreads) { range, _ in
-                                for channel in range {
-                                    var sumGradient: Float = 0
-                                    var sumGradientTimesNormalized: Float = 0
-                                    for sample in 0..<batch {
-                                        let base = (sample * channels + channel) * pixels
-                                        for pixel in 0..<pixels {
-                                            sumGradient += upstream[base + pixel]
-                                            sumGradientTimesNormalized +=
-                                                upstream[base + pixel] * normalized[base + pixel]
+        outputGradient.scalars.withUnsafeBufferPointer { upstreamBuffer in
+            cache.input.scalars.withUnsafeBufferPointer { inputBuffer in
+                (gate?.scalars ?? []).withUnsafeBufferPointer { gateBuffer in
+                    inputGradient.scalars.withUnsafeMutableBufferPointer { downstreamBuffer in
+                        scale.gradient.scalars.withUnsafeMutableBufferPointer { scaleGradient in
+                            shift.gradient.scalars.withUnsafeMutableBufferPointer { shiftGradient in
+                                let (upstream, source, downstream) = (
+                                    upstreamBuffer.baseAddress!, inputBuffer.baseAddress!, downstreamBuffer.baseAddress!
+                                )
+                                // An empty array may still have a base address; only a real gate may be read.
+                                let gatePointer = gate == nil ? nil : gateBuffer.baseAddress
+                                ParallelLoop.run(count: channels, threads: context.loopThreads) { range, _ in
+                                    for channel in range {
+                                        let (mean, inverse) = (cache.mean[channel], cache.inverseDeviation[channel])
+                                        var sumGradient: Float = 0
+                                        var sumGradientTimesNormalized: Float = 0
+                                        for sample in 0..<batch {
+                                            let base = (sample * channels + channel) * pixels
+                                            let (sum, dot) = BatchNormLoops.gradientSums(
+                                                upstream + base, input: source + base,
+                                                gate: gatePointer.map { $0 + base },
+                                                count: pixels, mean: mean, inverseDeviation: inverse)
+                                            sumGradient += sum
+                                            sumGradientTimesNormalized += dot
                                         }
-                                    }
-                                    shiftGradient[channel] += sumGradient
-                                    scaleGradient[channel] += sumGradientTimesNormalized
-                                    let factor = scale.value.scalars[channel] * cache.inverseDeviation[channel] / count
-                                    for sample in 0..<batch {
-                                        let base = (sample * channels + channel) * pixels
-                                        for pixel in 0..<pixels {
-                                            downstream[base + pixel] =
-                                                factor
-                                                * (count * upstream[base + pixel] - sumGradient
-                                                    - normalized[base + pixel] * sumGradientTimesNormalized)
+                                        shiftGradient[channel] += sumGradient
+                                        scaleGradient[channel] += sumGradientTimesNormalized
+                                        let factor = scale.value.scalars[channel] * inverse / count
+                                        for sample in 0..<batch {
+                                            let base = (sample * channels + channel) * pixels
+                                            BatchNormLoops.inputGradient(
+                                                upstream + base, input: source + base,
+                                                gate: gatePointer.map { $0 + base }, count: pixels, mean: mean,
+                                                inverseDeviation: inverse, factor: factor, total: count,
+                                                sumGradient: sumGradient,
+                                                sumGradientTimesNormalized: sumGradientTimesNormalized,
+                                                into: downstream + base)
                                         }
                                     }
                                 }

@@ -65,7 +65,7 @@ public final class Conv2D: Layer {
         let geometry = try geometry(for: input.shape)
         let batch = input.shape[0]
         let (patch, pixels) = (geometry.patchSize, geometry.outputPixels)
-        var output = Tensor(zeros: [batch, outChannels, geometry.outputHeight, geometry.outputWidth])
+        var output = Tensor(uninitialized: [batch, outChannels, geometry.outputHeight, geometry.outputWidth])
         let (outChannels, fusedReLU, imageSize) = (
             self.outChannels, self.fusedReLU, inChannels * input.shape[2] * input.shape[3]
         )
@@ -116,10 +116,11 @@ public final class Conv2D: Layer {
         try outputGradient.requireShape(
             [batch, outChannels, geometry.outputHeight, geometry.outputWidth], "\(name) (Conv2D) backward")
         let parts = ParallelLoop.chunks(count: batch, threads: context.loopThreads).count
-        var inputGradient = Tensor(zeros: input.shape)
+        // A 1×1 stride-1 convolution's input gradient is written whole by one product; col2im adds into zeros.
+        var inputGradient = geometry.isIdentityPatch ? Tensor(uninitialized: input.shape) : Tensor(zeros: input.shape)
         var partialWeights = [Float](repeating: 0, count: parts * outChannels * patch)
         var partialBias = [Float](repeating: 0, count: parts * outChannels)
-        let (outChannels, imageSize) = (self.outChannels, input.count / max(batch, 1))
+        let (outChannels, imageSize, hasBias) = (self.outChannels, input.count / max(batch, 1), bias != nil)
         context.applyBLASPolicy()
         input.scalars.withUnsafeBufferPointer { inputBuffer in
             weight.value.scalars.withUnsafeBufferPointer { weights in
@@ -152,10 +153,9 @@ public final class Conv2D: Layer {
                                             transposeA: false, transposeB: true, m: outChannels, n: patch, k: pixels,
                                             alpha: 1, a: gradient, lda: pixels, b: patches, ldb: pixels, beta: 1,
                                             c: weightGradient, ldc: patch)
-                                        for channel in 0..<outChannels {
-                                            var sum: Float = 0
-                                            for pixel in 0..<pixels { sum += gradient[channel * pixels + pixel] }
-                                            biasGradient[channel] += sum
+                                        for channel in 0..<outChannels where hasBias {
+                                            biasGradient[channel] += VectorLoops.sum(
+                                                gradient + channel * pixels, count: pixels)
                                         }
                                         let imageGradient = downstream + sample * imageSize
                                         let target = geometry.isIdentityPatch ? imageGradient : columns
@@ -177,5 +177,42 @@ public final class Conv2D: Layer {
         Reduction.addPartials(partialWeights, parts: parts, into: &weight.gradient.scalars)
         if let bias { Reduction.addPartials(partialBias, parts: parts, into: &bias.gradient.scalars) }
         return inputGradient
+    }
+}
+
+extension Conv2D: BufferedInference {
+    func inferenceScratchCount(for inputShape: [Int]) -> Int {
+        guard let geometry = try? geometry(for: inputShape), !geometry.isIdentityPatch else { return 0 }
+        return geometry.patchSize * geometry.outputPixels
+    }
+
+    func infer(
+        _ input: UnsafePointer<Float>, shape inputShape: [Int], into output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let geometry = ConvolutionGeometry(
+            channels: inChannels, height: inputShape[2], width: inputShape[3], kernel: kernelSize, stride: stride,
+            padding: padding)
+        var columns = input
+        if !geometry.isIdentityPatch {
+            geometry.im2col(input, into: scratch)
+            columns = UnsafePointer(scratch)
+        }
+        let (outChannels, pixels, patch, relu) = (
+            self.outChannels, geometry.outputPixels, geometry.patchSize, fusedReLU
+        )
+        weight.value.scalars.withUnsafeBufferPointer { weights in
+            BLAS.sgemm(
+                transposeA: false, transposeB: false, m: outChannels, n: pixels, k: patch, alpha: 1,
+                a: weights.baseAddress!, lda: patch, b: columns, ldb: pixels, beta: 0, c: output, ldc: pixels)
+        }
+        if let bias {
+            bias.value.scalars.withUnsafeBufferPointer { biases in
+                Epilogue.addBiasAndActivate(
+                    output, channels: outChannels, pixels: pixels, bias: biases.baseAddress, relu: relu)
+            }
+        } else {
+            Epilogue.addBiasAndActivate(output, channels: outChannels, pixels: pixels, bias: nil, relu: relu)
+        }
     }
 }

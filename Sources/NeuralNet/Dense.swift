@@ -80,3 +80,17 @@ public final class Dense: Layer {
         return inputGradient
     }
 }
+
+extension Dense: BufferedInference {
+    func infer(
+        _ input: UnsafePointer<Float>, shape inputShape: [Int], into output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        bias.value.scalars.withUnsafeBufferPointer { output.update(from: $0.baseAddress!, count: outputs) }
+        weight.value.scalars.withUnsafeBufferPointer { w in
+            BLAS.sgemm(
+                transposeA: false, transposeB: true, m: 1, n: outputs, k: inputs, alpha: 1, a: input, lda: inputs,
+                b: w.baseAddress!, ldb: inputs, beta: 1, c: output, ldc: outputs)
+        }
+    }
+}

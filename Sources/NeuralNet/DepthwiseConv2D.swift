@@ -52,7 +52,7 @@ public final class DepthwiseConv2D: Layer {
         let geometry = try geometry(for: input.shape)
         let batch = input.shape[0]
         let (inPlane, outPlane) = (geometry.height * geometry.width, geometry.outputPixels)
-        var output = Tensor(zeros: [batch, channels, geometry.outputHeight, geometry.outputWidth])
+        var output = Tensor(uninitialized: [batch, channels, geometry.outputHeight, geometry.outputWidth])
         let (channels, kernel, relu) = (self.channels, kernelSize, fusedReLU)
         input.scalars.withUnsafeBufferPointer { inputBuffer in
             weight.value.scalars.withUnsafeBufferPointer { weights in
@@ -63,18 +63,24 @@ public final class DepthwiseConv2D: Layer {
                         )
                         // An empty array may still have a base address; only a real bias may be read.
                         let biasPointer = bias == nil ? nil : biases.baseAddress
+                        let fast = Self.hasFastKernel(geometry)
                         ParallelLoop.run(count: batch * channels, threads: context.loopThreads) { planes, _ in
+                            if fast {
+                                let layout = DepthwisePadding(geometry)
+                                let scratch = layout.allocateScratch()
+                                defer { scratch.deallocate() }
+                                for plane in planes {
+                                    let channel = plane % channels
+                                    layout.copy(source + plane * inPlane, into: scratch)
+                                    DepthwiseKernel3x3.convolve(
+                                        scratch, layout: layout, filter: filters + channel * 9,
+                                        bias: biasPointer?[channel] ?? 0, relu: relu, into: target + plane * outPlane)
+                                }
+                                return
+                            }
                             for plane in planes {
                                 let channel = plane % channels
                                 let result = target + plane * outPlane
-                                if kernel == 3 && (geometry.stride == 1 || geometry.stride == 2)
-                                    && geometry.outputWidth >= 9
-                                {
-                                    DepthwiseKernel3x3.convolve(
-                                        source + plane * inPlane, filter: filters + channel * 9,
-                                        bias: biasPointer?[channel] ?? 0, relu: relu, into: result, geometry: geometry)
-                                    continue
-                                }
                                 result.update(repeating: biasPointer?[channel] ?? 0, count: outPlane)
                                 Self.convolvePlane(
                                     source + plane * inPlane, filters + channel * kernel * kernel, into: result,
@@ -88,6 +94,11 @@ public final class DepthwiseConv2D: Layer {
         }
         if context.mode == .training { cachedInput = input }
         return output
+    }
+
+    /// Whether the padded SIMD kernels apply: 3×3 (padding 1), stride 1 or 2.
+    private static func hasFastKernel(_ geometry: ConvolutionGeometry) -> Bool {
+        geometry.kernel == 3 && (geometry.stride == 1 || geometry.stride == 2)
     }
 
     /// Adds one channel's convolution to `output`, row by row and tap by tap so inner loops stay contiguous.
@@ -126,14 +137,14 @@ public final class DepthwiseConv2D: Layer {
         let (inPlane, outPlane, taps) = (
             geometry.height * geometry.width, geometry.outputPixels, kernelSize * kernelSize
         )
-        var inputGradient = Tensor(zeros: input.shape)
+        // The 3×3 kernels write every input-gradient pixel; the direct loops add into zeros.
+        var inputGradient =
+            Self.hasFastKernel(geometry) ? Tensor(uninitialized: input.shape) : Tensor(zeros: input.shape)
         // Parallel over channels, each sums its own weight gradient over the batch in sample order: reproducible
         // for any thread count.
         var weightGradient = [Float](repeating: 0, count: channels * taps)
         var biasGradient = [Float](repeating: 0, count: channels)
-        let (channels, kernel, width, outW, stride, pad) = (
-            self.channels, kernelSize, geometry.width, geometry.outputWidth, geometry.stride, geometry.padding
-        )
+        let (channels, fast) = (self.channels, Self.hasFastKernel(geometry))
         input.scalars.withUnsafeBufferPointer { inputBuffer in
             weight.value.scalars.withUnsafeBufferPointer { weights in
                 outputGradient.scalars.withUnsafeBufferPointer { upstreamBuffer in
@@ -144,35 +155,29 @@ public final class DepthwiseConv2D: Layer {
                                     inputBuffer.baseAddress!, weights.baseAddress!, upstreamBuffer.baseAddress!
                                 )
                                 let (downstream, weightSum) = (downstreamBuffer.baseAddress!, weightSums.baseAddress!)
+                                let hasBias = bias != nil
                                 ParallelLoop.run(count: channels, threads: context.loopThreads) { channelRange, _ in
+                                    if fast {
+                                        Self.backwardPadded(
+                                            channels: channelRange, of: channels, batch: batch, geometry: geometry,
+                                            hasBias: hasBias,
+                                            input: source, filters: filters, upstream: upstream,
+                                            downstream: downstream, weightSums: weightSum,
+                                            biasSums: biasSums.baseAddress!)
+                                        return
+                                    }
                                     for channel in channelRange {
                                         for sample in 0..<batch {
                                             let plane = sample * channels + channel
-                                            let image = source + plane * inPlane
-                                            let imageGradient = downstream + plane * inPlane
                                             let gradient = upstream + plane * outPlane
                                             var channelBias = Float(0)
                                             for pixel in 0..<outPlane { channelBias += gradient[pixel] }
                                             biasSums[channel] += channelBias
-                                            for ky in 0..<kernel {
-                                                let rows = geometry.validRange(
-                                                    offset: ky, extent: geometry.height, outputs: geometry.outputHeight)
-                                                for kx in 0..<kernel {
-                                                    let tap = filters[channel * taps + ky * kernel + kx]
-                                                    let cols = geometry.validRange(
-                                                        offset: kx, extent: width, outputs: outW)
-                                                    var tapGradient = Float(0)
-                                                    for oy in rows {
-                                                        let offset = (oy * stride - pad + ky) * width - pad + kx
-                                                        let row = gradient + oy * outW
-                                                        for ox in cols {
-                                                            tapGradient += row[ox] * image[offset + ox * stride]
-                                                            imageGradient[offset + ox * stride] += tap * row[ox]
-                                                        }
-                                                    }
-                                                    weightSum[channel * taps + ky * kernel + kx] += tapGradient
-                                                }
-                                            }
+                                            Self.backwardPlane(
+                                                input: source + plane * inPlane, gradient: gradient,
+                                                filter: filters + channel * taps, geometry: geometry,
+                                                inputGradient: downstream + plane * inPlane,
+                                                weightGradient: weightSum + channel * taps)
                                         }
                                     }
                                 }
@@ -185,5 +190,112 @@ public final class DepthwiseConv2D: Layer {
         for index in weightGradient.indices { weight.gradient.scalars[index] += weightGradient[index] }
         if let bias { for index in biasGradient.indices { bias.gradient.scalars[index] += biasGradient[index] } }
         return inputGradient
+    }
+
+    /// The 3×3 backward pass of `channels` (of `channelCount`) over the whole batch, on padded copies of each input
+    /// and output-gradient plane; each channel's weight and bias gradients are summed in sample order.
+    // swiftlint:disable:next function_parameter_count
+    private static func backwardPadded(
+        channels: Range<Int>, of channelCount: Int, batch: Int, geometry: ConvolutionGeometry, hasBias: Bool,
+        input: UnsafePointer<Float>, filters: UnsafePointer<Float>, upstream: UnsafePointer<Float>,
+        downstream: UnsafeMutablePointer<Float>, weightSums: UnsafeMutablePointer<Float>,
+        biasSums: UnsafeMutablePointer<Float>
+    ) {
+        let layout = DepthwisePadding(geometry)
+        let gradientLayout = DepthwisePadding(height: geometry.outputHeight, width: geometry.outputWidth, stride: 1)
+        let (paddedInput, paddedGradient) = (layout.allocateScratch(), gradientLayout.allocateScratch())
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: 2 * layout.rowLength)
+        defer {
+            paddedInput.deallocate()
+            paddedGradient.deallocate()
+            rows.deallocate()
+        }
+        let (inPlane, outPlane) = (geometry.height * geometry.width, geometry.outputPixels)
+        for channel in channels {
+            for sample in 0..<batch {
+                let plane = sample * channelCount + channel
+                layout.copy(input + plane * inPlane, into: paddedInput)
+                gradientLayout.copy(upstream + plane * outPlane, into: paddedGradient)
+                if hasBias {
+                    biasSums[channel] += DepthwiseGradient3x3.sum(
+                        gradient: paddedGradient, gradientLayout: gradientLayout)
+                }
+                DepthwiseGradient3x3.addWeightGradient(
+                    input: paddedInput, layout: layout, gradient: paddedGradient, gradientLayout: gradientLayout,
+                    into: weightSums + channel * 9)
+                DepthwiseGradient3x3.inputGradient(
+                    gradient: paddedGradient, gradientLayout: gradientLayout, layout: layout,
+                    filter: filters + channel * 9, rows: rows, into: downstream + plane * inPlane)
+            }
+        }
+    }
+
+    /// Direct loops for any kernel: adds one plane's input gradient and weight gradient.
+    private static func backwardPlane(
+        input image: UnsafePointer<Float>, gradient: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+        geometry: ConvolutionGeometry, inputGradient imageGradient: UnsafeMutablePointer<Float>,
+        weightGradient: UnsafeMutablePointer<Float>
+    ) {
+        let (kernel, width, outW, stride, pad) = (
+            geometry.kernel, geometry.width, geometry.outputWidth, geometry.stride, geometry.padding
+        )
+        for ky in 0..<kernel {
+            let rows = geometry.validRange(offset: ky, extent: geometry.height, outputs: geometry.outputHeight)
+            for kx in 0..<kernel {
+                let tap = filter[ky * kernel + kx]
+                let cols = geometry.validRange(offset: kx, extent: width, outputs: outW)
+                var tapGradient = Float(0)
+                for oy in rows {
+                    let offset = (oy * stride - pad + ky) * width - pad + kx
+                    let row = gradient + oy * outW
+                    for ox in cols {
+                        tapGradient += row[ox] * image[offset + ox * stride]
+                        imageGradient[offset + ox * stride] += tap * row[ox]
+                    }
+                }
+                weightGradient[ky * kernel + kx] += tapGradient
+            }
+        }
+    }
+}
+
+extension DepthwiseConv2D: BufferedInference {
+    func inferenceScratchCount(for inputShape: [Int]) -> Int {
+        guard let geometry = try? geometry(for: inputShape), Self.hasFastKernel(geometry) else { return 0 }
+        return DepthwisePadding(geometry).scratchCount
+    }
+
+    func infer(
+        _ input: UnsafePointer<Float>, shape inputShape: [Int], into output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let geometry = ConvolutionGeometry(
+            channels: 1, height: inputShape[2], width: inputShape[3], kernel: kernelSize, stride: stride,
+            padding: padding)
+        let (inPlane, outPlane, kernel, relu) = (
+            geometry.height * geometry.width, geometry.outputPixels, kernelSize, fusedReLU
+        )
+        let fast = Self.hasFastKernel(geometry)
+        let layout = DepthwisePadding(height: geometry.height, width: geometry.width, stride: fast ? stride : 1)
+        // The scratch held another layer's data: zero the borders the kernel relies on.
+        if fast { scratch.update(repeating: 0, count: layout.scratchCount) }
+        weight.value.scalars.withUnsafeBufferPointer { weights in
+            let biases = bias?.value.scalars
+            for channel in 0..<channels {
+                let (plane, result) = (input + channel * inPlane, output + channel * outPlane)
+                let channelBias = biases?[channel] ?? 0
+                if fast {
+                    layout.copy(plane, into: scratch)
+                    DepthwiseKernel3x3.convolve(
+                        scratch, layout: layout, filter: weights.baseAddress! + channel * 9, bias: channelBias,
+                        relu: relu, into: result)
+                } else {
+                    result.update(repeating: channelBias, count: outPlane)
+                    Self.convolvePlane(
+                        plane, weights.baseAddress! + channel * kernel * kernel, into: result, geometry: geometry)
+                    if relu { for pixel in 0..<outPlane { result[pixel] = max(result[pixel], 0) } }
+                }
+            }
+        }
     }
 }

@@ -7,12 +7,7 @@ enum Epilogue {
         if bias == nil && !relu { return }
         for channel in 0..<channels {
             let row = output + channel * pixels
-            let offset = bias?[channel] ?? 0
-            if relu {
-                for pixel in 0..<pixels { row[pixel] = max(row[pixel] + offset, 0) }
-            } else {
-                for pixel in 0..<pixels { row[pixel] += offset }
-            }
+            VectorLoops.shift(row, count: pixels, by: bias?[channel] ?? 0, floor: relu ? 0 : -.infinity, into: row)
         }
     }
 }

@@ -32,36 +32,41 @@ public final class GlobalPooling: Layer {
         let shape = try outputShape(for: input.shape)
         let (batch, channels, pixels) = (input.shape[0], input.shape[1], input.shape[2] * input.shape[3])
         var output = Tensor(zeros: shape)
+        let width = shape[1]
         input.scalars.withUnsafeBufferPointer { source in
-            for sample in 0..<batch {
-                for channel in 0..<channels {
-                    let plane = source.baseAddress! + (sample * channels + channel) * pixels
-                    var sum: Float = 0
-                    var largest = -Float.infinity
-                    switch kind {
-                    case .generalizedMean(let power):
-                        for pixel in 0..<pixels { sum += pow(max(plane[pixel], Self.gemFloor), power) }
-                        output.scalars[sample * shape[1] + channel] = pow(sum / Float(pixels), 1 / power)
-                        continue
-                    default:
-                        for pixel in 0..<pixels {
-                            sum += plane[pixel]
-                            largest = max(largest, plane[pixel])
-                        }
-                    }
-                    switch kind {
-                    case .average: output.scalars[sample * channels + channel] = sum / Float(pixels)
-                    case .max: output.scalars[sample * channels + channel] = largest
-                    default:
-                        output.scalars[sample * 2 * channels + channel] = sum / Float(pixels)
-                        output.scalars[sample * 2 * channels + channels + channel] = largest
-                    }
+            output.scalars.withUnsafeMutableBufferPointer { target in
+                for sample in 0..<batch {
+                    poolSample(
+                        source.baseAddress! + sample * channels * pixels, channels: channels, pixels: pixels,
+                        into: target.baseAddress! + sample * width)
                 }
             }
         }
         if context.mode == .training { cachedInput = input }
         if context.mode == .training { cachedOutput = output }
         return output
+    }
+
+    /// Pools one sample's `channels` planes into its `[C]` or `[2C]` outputs.
+    private func poolSample(
+        _ sample: UnsafePointer<Float>, channels: Int, pixels: Int, into output: UnsafeMutablePointer<Float>
+    ) {
+        for channel in 0..<channels {
+            let plane = sample + channel * pixels
+            switch kind {
+            case .generalizedMean(let power):
+                var sum: Float = 0
+                for pixel in 0..<pixels { sum += pow(max(plane[pixel], Self.gemFloor), power) }
+                output[channel] = pow(sum / Float(pixels), 1 / power)
+            case .average:
+                output[channel] = VectorLoops.sum(plane, count: pixels) / Float(pixels)
+            case .max:
+                output[channel] = VectorLoops.maximum(plane, count: pixels)
+            case .averageAndMax:
+                output[channel] = VectorLoops.sum(plane, count: pixels) / Float(pixels)
+                output[channels + channel] = VectorLoops.maximum(plane, count: pixels)
+            }
+        }
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
@@ -105,5 +110,14 @@ public final class GlobalPooling: Layer {
             }
         }
         return gradient
+    }
+}
+
+extension GlobalPooling: BufferedInference {
+    func infer(
+        _ input: UnsafePointer<Float>, shape inputShape: [Int], into output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        poolSample(input, channels: inputShape[1], pixels: inputShape[2] * inputShape[3], into: output)
     }
 }

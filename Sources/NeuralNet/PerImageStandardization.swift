@@ -28,22 +28,23 @@ public final class PerImageStandardization: Layer {
         var inverseDeviations = [Float](repeating: 0, count: planes)
         output.scalars.withUnsafeMutableBufferPointer { values in
             for plane in 0..<planes {
-                let base = plane * pixels
-                var sum: Float = 0
-                for pixel in 0..<pixels { sum += values[base + pixel] }
-                let mean = sum / Float(pixels)
-                var squares: Float = 0
-                for pixel in 0..<pixels {
-                    let centered = values[base + pixel] - mean
-                    squares += centered * centered
-                }
-                let inverse = 1 / (squares / Float(pixels) + epsilon).squareRoot()
-                inverseDeviations[plane] = inverse
-                for pixel in 0..<pixels { values[base + pixel] = (values[base + pixel] - mean) * inverse }
+                let start = values.baseAddress! + plane * pixels
+                inverseDeviations[plane] = Self.standardize(start, count: pixels, epsilon: epsilon, into: start)
             }
         }
         if context.mode == .training { cache = (output, inverseDeviations) }
         return output
+    }
+
+    /// Writes one plane standardised (`plane` may be `target`) and returns its 1 / sqrt(σ² + ε).
+    static func standardize(
+        _ plane: UnsafePointer<Float>, count: Int, epsilon: Float, into target: UnsafeMutablePointer<Float>
+    ) -> Float {
+        let mean = VectorLoops.sum(plane, count: count) / Float(count)
+        let squares = VectorLoops.sumOfSquares(plane, count: count, around: mean)
+        let inverse = 1 / (squares / Float(count) + epsilon).squareRoot()
+        VectorLoops.affine(plane, count: count, scale: inverse, shift: -mean * inverse, floor: -.infinity, into: target)
+        return inverse
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
@@ -51,22 +52,33 @@ public final class PerImageStandardization: Layer {
         try outputGradient.requireShape(normalized.shape.map { $0 }, "\(name) (PerImageStandardization) backward")
         let pixels = normalized.shape[2] * normalized.shape[3]
         var gradient = outputGradient
-        for plane in 0..<inverseDeviations.count {
-            let base = plane * pixels
-            var sum: Float = 0
-            var projection: Float = 0
-            for pixel in 0..<pixels {
-                sum += outputGradient.scalars[base + pixel]
-                projection += outputGradient.scalars[base + pixel] * normalized.scalars[base + pixel]
-            }
-            let count = Float(pixels)
-            for pixel in 0..<pixels {
-                gradient.scalars[base + pixel] =
-                    inverseDeviations[plane] / count
-                    * (count * outputGradient.scalars[base + pixel] - sum - normalized.scalars[base + pixel]
-                        * projection)
+        gradient.scalars.withUnsafeMutableBufferPointer { values in
+            normalized.scalars.withUnsafeBufferPointer { normalizedValues in
+                for plane in 0..<inverseDeviations.count {
+                    let (upstream, xHat) = (
+                        values.baseAddress! + plane * pixels, normalizedValues.baseAddress! + plane * pixels
+                    )
+                    let (sum, projection) = VectorLoops.sumAndDot(upstream, xHat, count: pixels)
+                    let count = Float(pixels)
+                    let factor = inverseDeviations[plane] / count
+                    for pixel in 0..<pixels {
+                        upstream[pixel] = factor * (count * upstream[pixel] - sum - xHat[pixel] * projection)
+                    }
+                }
             }
         }
         return gradient
+    }
+}
+
+extension PerImageStandardization: BufferedInference {
+    func infer(
+        _ input: UnsafePointer<Float>, shape inputShape: [Int], into output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let pixels = inputShape[2] * inputShape[3]
+        for plane in 0..<inputShape[1] {
+            _ = Self.standardize(input + plane * pixels, count: pixels, epsilon: epsilon, into: output + plane * pixels)
+        }
     }
 }

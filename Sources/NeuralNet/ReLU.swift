@@ -1,16 +1,20 @@
 /// max(0, x), element-wise, any shape.
 public final class ReLU: Layer {
     public let name: String
-    private var cachedInput: Tensor?
+    /// The input, or the output when BatchNorm ran this layer fused with itself: both are positive at the same places.
+    var cachedInput: Tensor?
 
     public init(name: String) { self.name = name }
 
     public func outputShape(for inputShape: [Int]) throws(NeuralNetError) -> [Int] { inputShape }
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        var output = input
-        output.scalars.withUnsafeMutableBufferPointer { values in
-            for index in values.indices { values[index] = max(values[index], 0) }
+        var output = Tensor(uninitialized: input.shape)
+        input.scalars.withUnsafeBufferPointer { inputs in
+            output.scalars.withUnsafeMutableBufferPointer { values in
+                guard let source = inputs.baseAddress, let target = values.baseAddress else { return }
+                VectorLoops.shift(source, count: inputs.count, by: 0, floor: 0, into: target)
+            }
         }
         if context.mode == .training { cachedInput = input }
         return output
@@ -19,10 +23,26 @@ public final class ReLU: Layer {
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
         guard let input = cachedInput else { throw missingForwardCache() }
         try outputGradient.requireShape(input.shape.map { $0 }, "\(name) (ReLU) backward")
-        var gradient = outputGradient
-        gradient.scalars.withUnsafeMutableBufferPointer { values in
+        var gradient = Tensor(uninitialized: input.shape)
+        outputGradient.scalars.withUnsafeBufferPointer { upstream in
             input.scalars.withUnsafeBufferPointer { inputs in
-                for index in values.indices where inputs[index] <= 0 { values[index] = 0 }
+                gradient.scalars.withUnsafeMutableBufferPointer { values in
+                    guard let source = upstream.baseAddress, let gate = inputs.baseAddress,
+                        let target = values.baseAddress
+                    else { return }
+                    let count = values.count
+                    var index = 0
+                    while index + 8 <= count {
+                        var value = VectorLoops.load(source + index)
+                        value.replace(with: 0, where: VectorLoops.load(gate + index) .<= 0)
+                        VectorLoops.store(value, target + index)
+                        index += 8
+                    }
+                    while index < count {
+                        target[index] = gate[index] <= 0 ? 0 : source[index]
+                        index += 1
+                    }
+                }
             }
         }
         return gradient

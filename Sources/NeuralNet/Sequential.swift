@@ -3,11 +3,17 @@
 public final class Sequential: Layer {
     public let name: String
     public let layers: [any Layer]
+    /// Buffers that batched inference keeps between passes.
+    let workspaces = InferenceWorkspaces()
+    /// `layers` as `BufferedInference` when every one of them can run that way.
+    private let buffered: [any BufferedInference]?
 
     public init(name: String = "", _ layers: [any Layer]) {
         precondition(Set(layers.map(\.name)).count == layers.count, "layer names must be unique")
         self.name = name
         self.layers = layers
+        let buffered = layers.compactMap { $0 as? any BufferedInference }
+        self.buffered = buffered.count == layers.count && !layers.isEmpty ? buffered : nil
     }
 
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
@@ -38,12 +44,42 @@ public final class Sequential: Layer {
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
         context.applyBLASPolicy()
+        if context.mode == .inference, input.rank > 1, let buffered {
+            return try forwardBuffered(input, layers: buffered, context: context)
+        }
         if context.mode == .inference, input.rank > 1, input.shape[0] > 1 {
             return try forwardPerSample(input, context: context)
         }
+        return try forwardSteps(input, context: context) { _ in }
+    }
+
+    /// The layer-by-layer forward pass, calling `afterStep` with the name of each layer, or pair of fused layers,
+    /// once it has run (the hook lets `LayerProfile` count each step).
+    func forwardSteps(
+        _ input: Tensor, context: ExecutionContext, afterStep: (String) -> Void
+    ) throws(NeuralNetError) -> Tensor {
         var value = input
-        for layer in layers { value = try layer.forward(value, context: context) }
+        var index = 0
+        while index < layers.count {
+            // In training, a BatchNorm and the ReLU after it run as one pass over the batch.
+            if context.mode == .training, let (norm, relu) = normAndReLU(at: index) {
+                value = try norm.forward(value, context: context, fusedReLU: relu)
+                afterStep(norm.name + "+" + relu.name)
+                index += 2
+            } else {
+                value = try layers[index].forward(value, context: context)
+                afterStep(layers[index].name)
+                index += 1
+            }
+        }
         return value
+    }
+
+    /// The BatchNorm at `index` and the ReLU right after it, if that is what is there.
+    private func normAndReLU(at index: Int) -> (BatchNorm, ReLU)? {
+        guard index + 1 < layers.count, let norm = layers[index] as? BatchNorm, let relu = layers[index + 1] as? ReLU
+        else { return nil }
+        return (norm, relu)
     }
 
     /// Inference on a batch, one sample at a time through the whole network within each thread's share: a
@@ -79,8 +115,27 @@ public final class Sequential: Layer {
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
         context.applyBLASPolicy()
+        return try backwardSteps(outputGradient, context: context) { _ in }
+    }
+
+    /// The backward pass, calling `afterStep` as `forwardSteps` does.
+    func backwardSteps(
+        _ outputGradient: Tensor, context: ExecutionContext, afterStep: (String) -> Void
+    ) throws(NeuralNetError) -> Tensor {
         var gradient = outputGradient
-        for layer in layers.reversed() { gradient = try layer.backward(gradient, context: context) }
+        var index = layers.count - 1
+        while index >= 0 {
+            // A ReLU after a BatchNorm gates the BatchNorm's gradient passes instead of making its own.
+            if index >= 1, let (norm, relu) = normAndReLU(at: index - 1), let gate = relu.cachedInput {
+                gradient = try norm.backward(gradient, context: context, gate: gate)
+                afterStep(norm.name + "+" + relu.name)
+                index -= 2
+            } else {
+                gradient = try layers[index].backward(gradient, context: context)
+                afterStep(layers[index].name)
+                index -= 1
+            }
+        }
         return gradient
     }
 

@@ -24,6 +24,15 @@ public struct Tensor: Sendable, Equatable {
         self.scalars = [Float](repeating: 0, count: shape.reduce(1, *))
     }
 
+    /// A tensor with unspecified values, for an output that its layer overwrites in full before anyone reads it:
+    /// filling it with zeros first would cost a pass over memory for nothing.
+    init(uninitialized shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "tensor shape \(shape) has a negative dimension")
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.scalars = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     public init(repeating value: Float, shape: [Int]) {
         self.init(zeros: shape)
         for index in scalars.indices { scalars[index] = value }

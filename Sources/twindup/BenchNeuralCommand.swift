@@ -14,7 +14,17 @@ struct BenchNeuralCommand: AsyncParsableCommand {
     @Flag(help: "Also print the inference time of each layer at batch 32 on one thread.")
     var layers = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Instead of timing, run this many inference passes (batch 1) and training steps (batch 8) layer by layer.",
+            discussion:
+                "After each layer's forward or backward pass, LayerProfile.boundary() is called, so that "
+                + "`valgrind --tool=callgrind --dump-after='*LayerProfile*boundary*'` writes one instruction count "
+                + "per layer; the dump order is printed first."))
+    var profilePasses: Int?
+
     func run() async throws {
+        if let profilePasses { return try LayerProfile.run(passes: profilePasses) }
         let network = TwinNetwork(architecture: .standard, seed: 1)
         let flops = Double(network.flopsPerImage)
         let side = network.architecture.inputSide
