@@ -1,0 +1,140 @@
+import Dispatch
+import Synchronization
+
+/// A row found by a search: the file's id and its distance to the query.
+public struct Neighbor: Sendable, Equatable, CustomStringConvertible {
+    public var id: Int64
+    public var distance: Float
+
+    public init(id: Int64, distance: Float) {
+        self.id = id
+        self.distance = distance
+    }
+
+    /// Nearer first; among equal distances, the lower id (the file indexed first).
+    static func precedes(_ left: Neighbor, _ right: Neighbor) -> Bool {
+        left.distance < right.distance || (left.distance == right.distance && left.id < right.id)
+    }
+
+    public var description: String { "#\(id)@\(distance)" }
+}
+
+/// Exact search: every result is what computing `L1Distance` against every row would give.
+///
+/// Each row's block bound (see `L1Distance.blockBound`) is checked first, from 36 bytes per row instead of the
+/// row's 512; only rows the bound cannot rule out are read in full. Over 32,768 rows the rows are split among the
+/// cores in contiguous chunks.
+extension EmbeddingMatrix {
+    /// Rows within `radius` (distance ≤ radius), nearest first, ties by id.
+    public func search(within radius: Float, of query: [Float], threads: Int = Self.defaultThreads) -> [Neighbor] {
+        let prepared = prepare(query)
+        let found = Mutex<[Neighbor]>([])
+        scanChunks(threads: threads) { rows in
+            var local: [Neighbor] = []
+            forEachCandidate(in: rows, query: prepared, limit: radius) { row, distance in
+                if distance <= radius { local.append(Neighbor(id: ids[row], distance: distance)) }
+                return radius
+            }
+            found.withLock { $0 += local }
+        }
+        return found.withLock { $0 }.sorted(by: Neighbor.precedes)
+    }
+
+    /// The `k` nearest rows, nearest first, ties by id.
+    public func nearest(_ k: Int, to query: [Float], threads: Int = Self.defaultThreads) -> [Neighbor] {
+        guard k > 0 else { return [] }
+        let prepared = prepare(query)
+        let found = Mutex<[Neighbor]>([])
+        scanChunks(threads: threads) { rows in
+            var best: [Neighbor] = []
+            best.reserveCapacity(k + 1)
+            forEachCandidate(in: rows, query: prepared, limit: .infinity) { row, distance in
+                let candidate = Neighbor(id: ids[row], distance: distance)
+                if best.count < k || Neighbor.precedes(candidate, best[k - 1]) {
+                    let position = best.firstIndex { Neighbor.precedes(candidate, $0) } ?? best.count
+                    best.insert(candidate, at: position)
+                    if best.count > k { best.removeLast() }
+                }
+                return best.count < k ? .infinity : best[k - 1].distance
+            }
+            found.withLock { $0 += best }
+        }
+        return Array(found.withLock { $0 }.sorted(by: Neighbor.precedes).prefix(k))
+    }
+
+    /// Every row, in order, with its distance: the reference the searches are tested against.
+    public func allDistances(to query: [Float]) -> [Neighbor] {
+        let prepared = prepare(query)
+        return values.withUnsafeBufferPointer { rows in
+            prepared.row.withUnsafeBufferPointer { target in
+                (0..<count).map { row in
+                    Neighbor(
+                        id: ids[row],
+                        distance: L1Distance.distance(
+                            rows.baseAddress! + row * stride, target.baseAddress!, stride: stride))
+                }
+            }
+        }
+    }
+
+    public static var defaultThreads: Int { ProcessInfoCores.active }
+
+    struct PreparedQuery {
+        var row: [Float]
+        var blockSums: SIMD8<Float>
+        var norm: Float
+    }
+
+    func prepare(_ query: [Float]) -> PreparedQuery {
+        precondition(query.count == width, "the query has \(query.count) coordinates, the index \(width)")
+        let row = padded(query)
+        let summary = Self.summary(of: row)
+        return PreparedQuery(row: row, blockSums: summary.blockSums, norm: summary.norm)
+    }
+
+    /// Calls `body` with the distance of every row in `rows` whose block bound does not rule it out against the
+    /// current limit (a range search's radius, or the k-th best distance so far), which `body` returns.
+    private func forEachCandidate(
+        in rows: Range<Int>, query: PreparedQuery, limit: Float, _ body: (Int, Float) -> Float
+    ) {
+        values.withUnsafeBufferPointer { stored in
+            query.row.withUnsafeBufferPointer { target in
+                blockSums.withUnsafeBufferPointer { sums in
+                    norms.withUnsafeBufferPointer { rowNorms in
+                        let base = stored.baseAddress!
+                        let queryRow = target.baseAddress!
+                        var current = limit
+                        for row in rows {
+                            let bound = L1Distance.blockBound(sums[row], query.blockSums)
+                            let cutoff = L1Distance.pruningLimit(
+                                radius: current, queryNorm: query.norm, rowNorm: rowNorms[row])
+                            if bound > cutoff { continue }
+                            current = body(row, L1Distance.distance(base + row * stride, queryRow, stride: stride))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on contiguous chunks of the rows: one chunk below 32,768 rows, else one per thread.
+    private func scanChunks(threads: Int, _ body: (Range<Int>) -> Void) {
+        let parts = count < 32_768 ? 1 : max(1, threads)
+        let chunks = (0..<parts).map { part in (part * count / parts)..<((part + 1) * count / parts) }
+        if parts == 1 {
+            body(chunks[0])
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let shared = ChunkWork(body: escapable)
+            DispatchQueue.concurrentPerform(iterations: parts) { shared.body(chunks[$0]) }
+        }
+    }
+}
+
+/// Carries a chunk body into Dispatch's `@Sendable` closure.
+// @unchecked Sendable is safe here: the box lives only inside `scanChunks`, which blocks until every chunk is done;
+// the chunks only read the matrix and each appends its results under a Mutex.
+private struct ChunkWork: @unchecked Sendable {
+    let body: (Range<Int>) -> Void
+}
