@@ -57,7 +57,6 @@ extension ImageIndex {
         var summary = ScanSummary()
         summary.found = stored.count
         summary.changed = stored.count
-        replaceMatrixRows(removing: Set(stored.map(\.value.id)))
         let items = stored.map { ScanItem(path: $0.key, replacing: $0.value.id) }
         try process(items, options: options, report: report, summary: &summary, progress: progress)
         summary.seconds = Date().timeIntervalSince(start)
@@ -71,7 +70,9 @@ extension ImageIndex {
         progress: (ScanProgress) -> Void
     ) throws {
         let outcomes = BoundedBuffer<ScanOutcome>(capacity: max(2 * options.embeddingBatch, 4 * options.workers))
+        // Rows being replaced leave the search first: a changed file must not find its own old embedding.
         let replaced = Set(items.compactMap(\.replacing))
+        replaceMatrixRows(removing: replaced)
         let worker = ScanWorker(
             decoder: decoder, side: detector.inputSide, store: store, claims: ContentClaims(), replaced: replaced)
         let next = Counter()

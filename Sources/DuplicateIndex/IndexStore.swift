@@ -23,6 +23,9 @@ public final class IndexStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         configuration.busyMode = .timeout(10)
+        // Read before anything writes: GRDB's pool makes a small write when it opens (to create the WAL), so a
+        // damaged or foreign index is first read through a read-only connection, and fails with the file as it was.
+        let stored = try Self.probe(path: path)
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -30,22 +33,44 @@ public final class IndexStore: Sendable {
             throw Self.indexError(error, path: path)
         }
         self.pool = pool
-        let stored: String? = try guarded {
-            try IndexSchema.migrator.migrate(pool)
-            return try pool.write { db in
-                let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'")
-                if stored == nil || (stored != modelID && adoptingModel) {
-                    try db.execute(
-                        sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?)", arguments: [modelID])
-                }
-                return stored
-            }
-        }
         if let stored, stored != modelID, !adoptingModel {
             throw IndexError(
                 .modelMismatch, path: path,
                 cause: "its embeddings were made by model \(stored), not by \(modelID): run `twindup reindex` to "
                     + "re-embed its files with this model (or pass --model with the model it was made by)")
+        }
+        try guarded {
+            try IndexSchema.migrator.migrate(pool)
+            try pool.write { db in
+                if stored != modelID {
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?)", arguments: [modelID])
+                }
+            }
+        }
+    }
+
+    /// The model id an existing index was made for (nil for a new or empty file), read through a read-only
+    /// connection that also reads every table's root and the file table's index.
+    private static func probe(path: String) throws(IndexError) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            (attributes[.size] as? NSNumber)?.intValue ?? 0 > 0
+        else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                _ = try Row.fetchAll(db, sql: "SELECT * FROM sqlite_master")
+                _ = try Int.fetchOne(db, sql: "PRAGMA freelist_count")
+                guard try db.tableExists("meta") else { return nil }
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM file")
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM finding")
+                return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'")
+            }
+        } catch {
+            throw indexError(error, path: path)
         }
     }
 

@@ -1,9 +1,9 @@
 /// JSON string literals for any bytes.
 ///
 /// UTF-8 is copied as is, with `"`, `\` and control characters escaped, so a file name with a newline stays on its
-/// report line. A byte that is not part of well-formed UTF-8 becomes the lone surrogate escape `\udcXX` (XX the
-/// byte), the convention of Python's `surrogateescape` (PEP 383): the line is still JSON, and
-/// `os.fsencode(json.loads(line)["path"])` gives back the exact bytes of the name.
+/// report line. Each byte that is not part of well-formed UTF-8 becomes U+FFFD, so every JSON parser accepts the
+/// line (lone surrogate escapes such as Python's `surrogateescape` are refused by several); `ReportEvent` adds the
+/// exact bytes in base64 beside such a name.
 public enum JSONText {
     public static func quoted(_ text: String) -> String {
         quoted(bytes: Array(text.utf8))
@@ -22,7 +22,7 @@ public enum JSONText {
                 output.append(contentsOf: bytes[index..<(index + length)])
                 index += length
             } else {
-                output.append(contentsOf: Array("\\udc".utf8) + hexDigits(byte))
+                output.append(contentsOf: [0xEF, 0xBF, 0xBD])
                 index += 1
             }
         }
@@ -47,6 +47,21 @@ public enum JSONText {
     private static func hexDigits(_ byte: UInt8) -> [UInt8] {
         let digits = Array("0123456789abcdef".utf8)
         return [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
+    }
+
+    /// Whether the bytes are well-formed UTF-8 throughout.
+    public static func isUTF8(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] < 0x80 {
+                index += 1
+            } else if let length = wellFormedSequenceLength(bytes, at: index) {
+                index += length
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// The length of the well-formed UTF-8 sequence starting at `index` (Unicode's table 3-7: no overlong forms,

@@ -39,14 +39,24 @@ public struct ReportEvent: Sendable {
     /// The event as one line of JSON, without the newline: fields in a fixed order, absent ones left out.
     public var jsonLine: String {
         var fields = ["\"ts\":\(JSONText.quoted(Self.timestamp(time)))", "\"event\":\"\(kind.rawValue)\""]
-        if let path { fields.append("\"path\":\(JSONText.quoted(bytes: path.bytes))") }
-        if let match { fields.append("\"match\":\(JSONText.quoted(bytes: match.bytes))") }
+        if let path { fields += Self.pathFields("path", path) }
+        if let match { fields += Self.pathFields("match", match) }
         if let probability { fields.append("\"probability\":\(Self.number(probability))") }
         if let threshold { fields.append("\"threshold\":\(Self.number(threshold))") }
         if let model { fields.append("\"model\":\(JSONText.quoted(model))") }
         if let error { fields.append("\"error\":\(JSONText.quoted(error))") }
         if let reason { fields.append("\"reason\":\(JSONText.quoted(reason))") }
         return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// `"path":"…"`, and for a name that is not UTF-8 (shown with U+FFFD) also `"path_bytes":"<base64>"`, its
+    /// exact bytes.
+    static func pathFields(_ name: String, _ path: RawPath) -> [String] {
+        var fields = ["\"\(name)\":\(JSONText.quoted(bytes: path.bytes))"]
+        if !JSONText.isUTF8(path.bytes) {
+            fields.append("\"\(name)_bytes\":\"\(Data(path.bytes).base64EncodedString())\"")
+        }
+        return fields
     }
 
     /// UTC, ISO 8601 with milliseconds and `Z`: `2026-11-23T10:15:02.123Z`.
