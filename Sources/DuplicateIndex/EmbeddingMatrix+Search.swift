@@ -138,3 +138,48 @@ extension EmbeddingMatrix {
 private struct ChunkWork: @unchecked Sendable {
     let body: (Range<Int>) -> Void
 }
+
+/// Without the block-bound filter: every row's distance, split over the cores. The benchmark's baseline.
+extension EmbeddingMatrix {
+    public func exhaustiveSearch(
+        within radius: Float, of query: [Float], threads: Int = Self.defaultThreads
+    ) -> [Neighbor] {
+        exhaustive(query, threads: threads).filter { $0.distance <= radius }.sorted(by: Neighbor.precedes)
+    }
+
+    public func exhaustiveNearest(_ k: Int, to query: [Float], threads: Int = Self.defaultThreads) -> [Neighbor] {
+        Array(exhaustive(query, threads: threads).sorted(by: Neighbor.precedes).prefix(k))
+    }
+
+    private func exhaustive(_ query: [Float], threads: Int) -> [Neighbor] {
+        let prepared = prepare(query)
+        var distances = [Float](repeating: 0, count: count)
+        let parts = count < 32_768 ? 1 : max(1, threads)
+        values.withUnsafeBufferPointer { stored in
+            prepared.row.withUnsafeBufferPointer { target in
+                distances.withUnsafeMutableBufferPointer { output in
+                    let work = RowWork(
+                        base: stored.baseAddress!, target: target.baseAddress!, output: output.baseAddress!,
+                        stride: stride)
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        for row in (part * count / parts)..<((part + 1) * count / parts) {
+                            work.output[row] = L1Distance.distance(
+                                work.base + row * work.stride, work.target, stride: work.stride)
+                        }
+                    }
+                }
+            }
+        }
+        return zip(ids, distances).map { Neighbor(id: $0, distance: $1) }
+    }
+}
+
+/// Pointers for the exhaustive pass.
+// @unchecked Sendable is safe here: the pointers are used only inside `exhaustive`, which blocks until every part
+// is done; parts read the shared rows and write disjoint ranges of `output`.
+private struct RowWork: @unchecked Sendable {
+    let base: UnsafePointer<Float>
+    let target: UnsafePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+    let stride: Int
+}

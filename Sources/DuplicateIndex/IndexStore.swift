@@ -254,6 +254,11 @@ public final class IndexStore: Sendable {
         }
     }
 
+    /// Adds rows in one transaction (ids chosen by the caller, above every existing id).
+    public func insert(_ files: [IndexedFile]) throws(IndexError) {
+        try commit(IndexBatch(files: files))
+    }
+
     /// Removes the rows (and their findings) of these files.
     public func remove(ids: [Int64]) throws(IndexError) {
         try commit(IndexBatch(deletions: ids))

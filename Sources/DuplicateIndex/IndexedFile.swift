@@ -15,6 +15,22 @@ public struct IndexedFile: Sendable {
     public var decodeError: String?
     public var modelID: String
     public var addedAt: Date
+
+    public init(
+        id: Int64, path: RawPath, identity: FileIdentity, contentHash: [UInt8], width: Int?, height: Int?,
+        embedding: [Float]?, decodeError: String?, modelID: String, addedAt: Date
+    ) {
+        self.id = id
+        self.path = path
+        self.identity = identity
+        self.contentHash = contentHash
+        self.width = width
+        self.height = height
+        self.embedding = embedding
+        self.decodeError = decodeError
+        self.modelID = modelID
+        self.addedAt = addedAt
+    }
 }
 
 /// One row of the `finding` table: `fileID`, processed later, duplicates `matchID`.
