@@ -21,8 +21,8 @@ public struct Neighbor: Sendable, Equatable, CustomStringConvertible {
 
 /// Exact search: every result is what computing `L1Distance` against every row would give.
 ///
-/// Each row's block bound (see `L1Distance.blockBound`) is checked first, from 36 bytes per row instead of the
-/// row's 512; only rows the bound cannot rule out are read in full. Over 32,768 rows the rows are split among the
+/// Each row's block bound (see `L1Distance.pruningLimit`) is checked first, eight rows at a time from 36 bytes per
+/// row instead of the row's 512; only rows the bound cannot rule out are read in full. Over 32,768 rows the rows are split among the
 /// cores in contiguous chunks.
 extension EmbeddingMatrix {
     /// Rows within `radius` (distance ≤ radius), nearest first, ties by id.
@@ -92,24 +92,35 @@ extension EmbeddingMatrix {
         return PreparedQuery(row: row, blockSums: summary.blockSums, norm: summary.norm)
     }
 
-    /// Calls `body` with the distance of every row in `rows` whose block bound does not rule it out against the
-    /// current limit (a range search's radius, or the k-th best distance so far), which `body` returns.
+    /// Calls `body` with the distance of every row in the groups `groups` (of eight rows) whose block bound does
+    /// not rule it out against the current limit (a range search's radius, or the k-th best distance so far),
+    /// which `body` returns.
     private func forEachCandidate(
-        in rows: Range<Int>, query: PreparedQuery, limit: Float, _ body: (Int, Float) -> Float
+        in groups: Range<Int>, query: PreparedQuery, limit: Float, _ body: (Int, Float) -> Float
     ) {
         values.withUnsafeBufferPointer { stored in
             query.row.withUnsafeBufferPointer { target in
-                blockSums.withUnsafeBufferPointer { sums in
-                    norms.withUnsafeBufferPointer { rowNorms in
+                groupBlockSums.withUnsafeBufferPointer { sums in
+                    groupNorms.withUnsafeBufferPointer { norms in
                         let base = stored.baseAddress!
                         let queryRow = target.baseAddress!
+                        let querySums = (0..<8).map { SIMD8<Float>(repeating: query.blockSums[$0]) }
                         var current = limit
-                        for row in rows {
-                            let bound = L1Distance.blockBound(sums[row], query.blockSums)
+                        for group in groups {
+                            // Lane l: the bound of row 8·group + l.
+                            var bound = SIMD8<Float>()
+                            for block in 0..<8 {
+                                bound += L1Distance.magnitude(querySums[block] - sums[group * 8 + block])
+                            }
                             let cutoff = L1Distance.pruningLimit(
-                                radius: current, queryNorm: query.norm, rowNorm: rowNorms[row])
-                            if bound > cutoff { continue }
-                            current = body(row, L1Distance.distance(base + row * stride, queryRow, stride: stride))
+                                radius: current, queryNorm: query.norm, rowNorms: norms[group])
+                            let candidates = bound .<= cutoff
+                            guard any(candidates) else { continue }
+                            // Lanes past the last row pass only an infinite limit (the first k-nearest rows).
+                            for lane in 0..<8 where candidates[lane] && group * 8 + lane < count {
+                                let row = group * 8 + lane
+                                current = body(row, L1Distance.distance(base + row * stride, queryRow, stride: stride))
+                            }
                         }
                     }
                 }
@@ -117,10 +128,12 @@ extension EmbeddingMatrix {
         }
     }
 
-    /// Runs `body` on contiguous chunks of the rows: one chunk below 32,768 rows, else one per thread.
+    /// Runs `body` on contiguous chunks of the groups of eight rows: one chunk below 32,768 rows, else one per
+    /// thread.
     private func scanChunks(threads: Int, _ body: (Range<Int>) -> Void) {
+        let groups = groupNorms.count
         let parts = count < 32_768 ? 1 : max(1, threads)
-        let chunks = (0..<parts).map { part in (part * count / parts)..<((part + 1) * count / parts) }
+        let chunks = (0..<parts).map { part in (part * groups / parts)..<((part + 1) * groups / parts) }
         if parts == 1 {
             body(chunks[0])
             return

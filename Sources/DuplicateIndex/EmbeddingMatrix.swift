@@ -4,6 +4,8 @@
 /// Rows are padded with zeros to a multiple of 16 floats, so the distance kernel runs whole SIMD16 steps; the
 /// zeros add nothing to any distance. Each row also keeps its eight block sums (the sums of its coordinates in
 /// eight equal blocks) and its L1 norm: see `EmbeddingMatrix+Search` for how they bound distances from below.
+/// These are stored transposed by groups of eight rows (lane l of a vector is row 8g + l), so the bound of eight
+/// rows is eight SIMD8 operations; lanes past the last row hold +∞ sums, which no bound passes.
 public struct EmbeddingMatrix: Sendable {
     /// Coordinates per embedding.
     public let width: Int
@@ -11,10 +13,11 @@ public struct EmbeddingMatrix: Sendable {
     let stride: Int
     /// `count * stride` floats.
     private(set) var values: [Float] = []
-    /// One summary per row: the sums of the row's coordinates in blocks of `stride / 8`.
-    private(set) var blockSums: [SIMD8<Float>] = []
-    /// One L1 norm per row, for the rounding margin of the lower bound.
-    private(set) var norms: [Float] = []
+    /// Per group of eight rows, eight vectors: vector b holds the eight rows' sums of coordinate block b
+    /// (blocks of `stride / 8` coordinates).
+    private(set) var groupBlockSums: [SIMD8<Float>] = []
+    /// Per group of eight rows, their L1 norms, for the rounding margin of the bound.
+    private(set) var groupNorms: [SIMD8<Float>] = []
     /// The index's id of the file each row belongs to.
     public private(set) var ids: [Int64] = []
 
@@ -28,13 +31,13 @@ public struct EmbeddingMatrix: Sendable {
 
     /// Bytes the rows take in memory.
     public var memoryBytes: Int {
-        values.capacity * 4 + blockSums.capacity * 32 + norms.capacity * 4 + ids.capacity * 8
+        values.capacity * 4 + groupBlockSums.capacity * 32 + groupNorms.capacity * 32 + ids.capacity * 8
     }
 
     public mutating func reserveCapacity(_ rows: Int) {
         values.reserveCapacity(rows * stride)
-        blockSums.reserveCapacity(rows)
-        norms.reserveCapacity(rows)
+        groupBlockSums.reserveCapacity((rows + 7) / 8 * 8)
+        groupNorms.reserveCapacity((rows + 7) / 8)
         ids.reserveCapacity(rows)
     }
 
@@ -56,11 +59,19 @@ public struct EmbeddingMatrix: Sendable {
     }
 
     private mutating func appendRow(id: Int64, padded row: [Float]) {
-        let summary = Self.summary(of: row)
         values.append(contentsOf: row)
-        blockSums.append(summary.blockSums)
-        norms.append(summary.norm)
         ids.append(id)
+        setSummary(ofRow: count - 1, Self.summary(of: row))
+    }
+
+    private mutating func setSummary(ofRow row: Int, _ summary: (blockSums: SIMD8<Float>, norm: Float)) {
+        let (group, lane) = (row / 8, row % 8)
+        if group == groupNorms.count {
+            groupBlockSums += [SIMD8<Float>](repeating: SIMD8(repeating: .infinity), count: 8)
+            groupNorms.append(SIMD8())
+        }
+        for block in 0..<8 { groupBlockSums[group * 8 + block][lane] = summary.blockSums[block] }
+        groupNorms[group][lane] = summary.norm
     }
 
     /// Removes the rows of these files, keeping the others in order (one pass).
@@ -70,16 +81,17 @@ public struct EmbeddingMatrix: Sendable {
         for row in 0..<count where !doomed.contains(ids[row]) {
             if kept != row {
                 for offset in 0..<stride { values[kept * stride + offset] = values[row * stride + offset] }
-                blockSums[kept] = blockSums[row]
-                norms[kept] = norms[row]
                 ids[kept] = ids[row]
             }
             kept += 1
         }
         values.removeSubrange((kept * stride)...)
-        blockSums.removeSubrange(kept...)
-        norms.removeSubrange(kept...)
         ids.removeSubrange(kept...)
+        groupBlockSums.removeAll(keepingCapacity: true)
+        groupNorms.removeAll(keepingCapacity: true)
+        for row in 0..<kept {
+            setSummary(ofRow: row, Self.summary(of: Array(values[(row * stride)..<((row + 1) * stride)])))
+        }
     }
 
     /// The stored (unpadded) embedding of a row.

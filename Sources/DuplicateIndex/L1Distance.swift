@@ -21,14 +21,8 @@ enum L1Distance {
         return two[0] + two[1]
     }
 
-    /// Σ |aᵦ − bᵦ| over the eight block sums: a lower bound of the distance (triangle inequality per block).
-    @inline(__always)
-    static func blockBound(_ first: SIMD8<Float>, _ second: SIMD8<Float>) -> Float {
-        let lanes = magnitude(first - second)
-        let four = lanes.lowHalf + lanes.highHalf
-        let two = four.lowHalf + four.highHalf
-        return two[0] + two[1]
-    }
+    /// Σ over the eight blocks of |block sum of a − block sum of b| is a lower bound of the distance (triangle
+    /// inequality per block); the search computes it for eight rows at once.
 
     /// Rows whose block bound is above this cannot be within `radius`, rounding included.
     ///
@@ -38,8 +32,8 @@ enum L1Distance {
     /// (1 − 1.6e-5) times the true one. A margin of 1e-4 relative plus 1e-4·(‖a‖₁ + ‖b‖₁) covers both with room,
     /// so a skipped row always has a computed distance above `radius`: skipping never changes a result.
     @inline(__always)
-    static func pruningLimit(radius: Float, queryNorm: Float, rowNorm: Float) -> Float {
-        radius * (1 + 1e-4) + 1e-4 * (queryNorm + rowNorm)
+    static func pruningLimit(radius: Float, queryNorm: Float, rowNorms: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(repeating: radius * (1 + 1e-4) + 1e-4 * queryNorm) + 1e-4 * rowNorms
     }
 
     @inline(__always)
