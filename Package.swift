@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // Debian's C libraries. libinotifytools ships no .pc file, so its module map links it by name.
@@ -43,9 +44,17 @@ let package = Package(
             resources: [.copy("Resources/twindup.safetensors")],
             swiftSettings: strictSwift
         ),
+        // The persistent index (SQLite through GRDB), the in-memory embedding search, the scan pipeline and the
+        // report log.
+        .target(
+            name: "DuplicateIndex",
+            dependencies: ["ImageIO", "ImageHashing", "TwinModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "twindup",
             dependencies: [
+                "DuplicateIndex",
                 "ImageIO",
                 "ImageHashing",
                 "NeuralNet",
@@ -61,6 +70,12 @@ let package = Package(
         .testTarget(name: "ImageHashingTests", dependencies: ["ImageHashing"], swiftSettings: strictSwift),
         .testTarget(
             name: "TwinModelTests", dependencies: ["TwinModel", "ImageIO", "NeuralNet", "TestSupport"],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "DuplicateIndexTests",
+            dependencies: [
+                "DuplicateIndex", "TwinModel", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSwift),
         .testTarget(
             name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"], swiftSettings: strictSwift),

@@ -6,6 +6,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure decoding and network speed against baselines run alongside.",
-        subcommands: [BenchDecodeCommand.self, BenchNeuralCommand.self]
+        subcommands: [
+            BenchDecodeCommand.self, BenchNeuralCommand.self, BenchIndexCommand.self, BenchScanCommand.self,
+        ]
     )
 }

@@ -1,0 +1,198 @@
+import Dispatch
+import Synchronization
+
+/// A row found by a search: the file's id and its distance to the query.
+public struct Neighbor: Sendable, Equatable, CustomStringConvertible {
+    public var id: Int64
+    public var distance: Float
+
+    public init(id: Int64, distance: Float) {
+        self.id = id
+        self.distance = distance
+    }
+
+    /// Nearer first; among equal distances, the lower id (the file indexed first).
+    static func precedes(_ left: Neighbor, _ right: Neighbor) -> Bool {
+        left.distance < right.distance || (left.distance == right.distance && left.id < right.id)
+    }
+
+    public var description: String { "#\(id)@\(distance)" }
+}
+
+/// Exact search: every result is what computing `L1Distance` against every row would give.
+///
+/// Each row's block bound (see `L1Distance.pruningLimit`) is checked first, eight rows at a time from 36 bytes per
+/// row instead of the row's 512; only rows the bound cannot rule out are read in full. Over 32,768 rows the rows are split among the
+/// cores in contiguous chunks.
+extension EmbeddingMatrix {
+    /// Rows within `radius` (distance ≤ radius), nearest first, ties by id.
+    public func search(within radius: Float, of query: [Float], threads: Int = Self.defaultThreads) -> [Neighbor] {
+        let prepared = prepare(query)
+        let found = Mutex<[Neighbor]>([])
+        scanChunks(threads: threads) { rows in
+            var local: [Neighbor] = []
+            forEachCandidate(in: rows, query: prepared, limit: radius) { row, distance in
+                if distance <= radius { local.append(Neighbor(id: ids[row], distance: distance)) }
+                return radius
+            }
+            found.withLock { $0 += local }
+        }
+        return found.withLock { $0 }.sorted(by: Neighbor.precedes)
+    }
+
+    /// The `k` nearest rows, nearest first, ties by id.
+    public func nearest(_ k: Int, to query: [Float], threads: Int = Self.defaultThreads) -> [Neighbor] {
+        guard k > 0 else { return [] }
+        let prepared = prepare(query)
+        let found = Mutex<[Neighbor]>([])
+        scanChunks(threads: threads) { rows in
+            var best: [Neighbor] = []
+            best.reserveCapacity(k + 1)
+            forEachCandidate(in: rows, query: prepared, limit: .infinity) { row, distance in
+                let candidate = Neighbor(id: ids[row], distance: distance)
+                if best.count < k || Neighbor.precedes(candidate, best[k - 1]) {
+                    let position = best.firstIndex { Neighbor.precedes(candidate, $0) } ?? best.count
+                    best.insert(candidate, at: position)
+                    if best.count > k { best.removeLast() }
+                }
+                return best.count < k ? .infinity : best[k - 1].distance
+            }
+            found.withLock { $0 += best }
+        }
+        return Array(found.withLock { $0 }.sorted(by: Neighbor.precedes).prefix(k))
+    }
+
+    /// Every row, in order, with its distance: the reference the searches are tested against.
+    public func allDistances(to query: [Float]) -> [Neighbor] {
+        let prepared = prepare(query)
+        return values.withUnsafeBufferPointer { rows in
+            prepared.row.withUnsafeBufferPointer { target in
+                (0..<count).map { row in
+                    Neighbor(
+                        id: ids[row],
+                        distance: L1Distance.distance(
+                            rows.baseAddress! + row * stride, target.baseAddress!, stride: stride))
+                }
+            }
+        }
+    }
+
+    public static var defaultThreads: Int { ProcessInfoCores.active }
+
+    struct PreparedQuery {
+        var row: [Float]
+        var blockSums: SIMD8<Float>
+        var norm: Float
+    }
+
+    func prepare(_ query: [Float]) -> PreparedQuery {
+        precondition(query.count == width, "the query has \(query.count) coordinates, the index \(width)")
+        let row = padded(query)
+        let summary = Self.summary(of: row)
+        return PreparedQuery(row: row, blockSums: summary.blockSums, norm: summary.norm)
+    }
+
+    /// Calls `body` with the distance of every row in the groups `groups` (of eight rows) whose block bound does
+    /// not rule it out against the current limit (a range search's radius, or the k-th best distance so far),
+    /// which `body` returns.
+    private func forEachCandidate(
+        in groups: Range<Int>, query: PreparedQuery, limit: Float, _ body: (Int, Float) -> Float
+    ) {
+        values.withUnsafeBufferPointer { stored in
+            query.row.withUnsafeBufferPointer { target in
+                groupBlockSums.withUnsafeBufferPointer { sums in
+                    groupNorms.withUnsafeBufferPointer { norms in
+                        let base = stored.baseAddress!
+                        let queryRow = target.baseAddress!
+                        let querySums = (0..<8).map { SIMD8<Float>(repeating: query.blockSums[$0]) }
+                        var current = limit
+                        for group in groups {
+                            // Lane l: the bound of row 8·group + l.
+                            var bound = SIMD8<Float>()
+                            for block in 0..<8 {
+                                bound += L1Distance.magnitude(querySums[block] - sums[group * 8 + block])
+                            }
+                            let cutoff = L1Distance.pruningLimit(
+                                radius: current, queryNorm: query.norm, rowNorms: norms[group])
+                            let candidates = bound .<= cutoff
+                            guard any(candidates) else { continue }
+                            // Lanes past the last row pass only an infinite limit (the first k-nearest rows).
+                            for lane in 0..<8 where candidates[lane] && group * 8 + lane < count {
+                                let row = group * 8 + lane
+                                current = body(row, L1Distance.distance(base + row * stride, queryRow, stride: stride))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on contiguous chunks of the groups of eight rows: one chunk below 32,768 rows, else one per
+    /// thread.
+    private func scanChunks(threads: Int, _ body: (Range<Int>) -> Void) {
+        let groups = groupNorms.count
+        let parts = count < 32_768 ? 1 : max(1, threads)
+        let chunks = (0..<parts).map { part in (part * groups / parts)..<((part + 1) * groups / parts) }
+        if parts == 1 {
+            body(chunks[0])
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let shared = ChunkWork(body: escapable)
+            DispatchQueue.concurrentPerform(iterations: parts) { shared.body(chunks[$0]) }
+        }
+    }
+}
+
+/// Carries a chunk body into Dispatch's `@Sendable` closure.
+// @unchecked Sendable is safe here: the box lives only inside `scanChunks`, which blocks until every chunk is done;
+// the chunks only read the matrix and each appends its results under a Mutex.
+private struct ChunkWork: @unchecked Sendable {
+    let body: (Range<Int>) -> Void
+}
+
+/// Without the block-bound filter: every row's distance, split over the cores. The benchmark's baseline.
+extension EmbeddingMatrix {
+    public func exhaustiveSearch(
+        within radius: Float, of query: [Float], threads: Int = Self.defaultThreads
+    ) -> [Neighbor] {
+        exhaustive(query, threads: threads).filter { $0.distance <= radius }.sorted(by: Neighbor.precedes)
+    }
+
+    public func exhaustiveNearest(_ k: Int, to query: [Float], threads: Int = Self.defaultThreads) -> [Neighbor] {
+        Array(exhaustive(query, threads: threads).sorted(by: Neighbor.precedes).prefix(k))
+    }
+
+    private func exhaustive(_ query: [Float], threads: Int) -> [Neighbor] {
+        let prepared = prepare(query)
+        var distances = [Float](repeating: 0, count: count)
+        let parts = count < 32_768 ? 1 : max(1, threads)
+        values.withUnsafeBufferPointer { stored in
+            prepared.row.withUnsafeBufferPointer { target in
+                distances.withUnsafeMutableBufferPointer { output in
+                    let work = RowWork(
+                        base: stored.baseAddress!, target: target.baseAddress!, output: output.baseAddress!,
+                        stride: stride)
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        for row in (part * count / parts)..<((part + 1) * count / parts) {
+                            work.output[row] = L1Distance.distance(
+                                work.base + row * work.stride, work.target, stride: work.stride)
+                        }
+                    }
+                }
+            }
+        }
+        return zip(ids, distances).map { Neighbor(id: $0, distance: $1) }
+    }
+}
+
+/// Pointers for the exhaustive pass.
+// @unchecked Sendable is safe here: the pointers are used only inside `exhaustive`, which blocks until every part
+// is done; parts read the shared rows and write disjoint ranges of `output`.
+private struct RowWork: @unchecked Sendable {
+    let base: UnsafePointer<Float>
+    let target: UnsafePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+    let stride: Int
+}

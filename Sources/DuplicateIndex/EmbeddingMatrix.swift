@@ -1,0 +1,121 @@
+/// The scaled embeddings (w ⊙ h) of every indexed picture in one contiguous buffer, row by row, with the
+/// per-row summaries that let a search skip most rows without reading them.
+///
+/// Rows are padded with zeros to a multiple of 16 floats, so the distance kernel runs whole SIMD16 steps; the
+/// zeros add nothing to any distance. Each row also keeps its eight block sums (the sums of its coordinates in
+/// eight equal blocks) and its L1 norm: see `EmbeddingMatrix+Search` for how they bound distances from below.
+/// These are stored transposed by groups of eight rows (lane l of a vector is row 8g + l), so the bound of eight
+/// rows is eight SIMD8 operations; lanes past the last row hold +∞ sums, which no bound passes.
+public struct EmbeddingMatrix: Sendable {
+    /// Coordinates per embedding.
+    public let width: Int
+    /// Floats per stored row: `width` rounded up to a multiple of 16.
+    let stride: Int
+    /// `count * stride` floats.
+    private(set) var values: [Float] = []
+    /// Per group of eight rows, eight vectors: vector b holds the eight rows' sums of coordinate block b
+    /// (blocks of `stride / 8` coordinates).
+    private(set) var groupBlockSums: [SIMD8<Float>] = []
+    /// Per group of eight rows, their L1 norms, for the rounding margin of the bound.
+    private(set) var groupNorms: [SIMD8<Float>] = []
+    /// The index's id of the file each row belongs to.
+    public private(set) var ids: [Int64] = []
+
+    public init(width: Int) {
+        precondition(width > 0, "embeddings have at least one coordinate")
+        self.width = width
+        stride = (width + 15) / 16 * 16
+    }
+
+    public var count: Int { ids.count }
+
+    /// Bytes the rows take in memory.
+    public var memoryBytes: Int {
+        values.capacity * 4 + groupBlockSums.capacity * 32 + groupNorms.capacity * 32 + ids.capacity * 8
+    }
+
+    public mutating func reserveCapacity(_ rows: Int) {
+        values.reserveCapacity(rows * stride)
+        groupBlockSums.reserveCapacity((rows + 7) / 8 * 8)
+        groupNorms.reserveCapacity((rows + 7) / 8)
+        ids.reserveCapacity(rows)
+    }
+
+    /// Adds a row. `embedding` must have `width` finite coordinates.
+    public mutating func append(id: Int64, embedding: [Float]) {
+        precondition(embedding.count == width, "expected \(width) coordinates, got \(embedding.count)")
+        appendRow(id: id, padded: padded(embedding))
+    }
+
+    /// Adds a row from `width` little-endian Float32 values (the index's storage format).
+    mutating func append(id: Int64, littleEndianBytes bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count == width * 4, "expected \(width * 4) bytes, got \(bytes.count)")
+        var row = [Float](repeating: 0, count: stride)
+        for index in 0..<width {
+            row[index] = Float(
+                bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+        }
+        appendRow(id: id, padded: row)
+    }
+
+    private mutating func appendRow(id: Int64, padded row: [Float]) {
+        values.append(contentsOf: row)
+        ids.append(id)
+        setSummary(ofRow: count - 1, Self.summary(of: row))
+    }
+
+    private mutating func setSummary(ofRow row: Int, _ summary: (blockSums: SIMD8<Float>, norm: Float)) {
+        let (group, lane) = (row / 8, row % 8)
+        if group == groupNorms.count {
+            groupBlockSums += [SIMD8<Float>](repeating: SIMD8(repeating: .infinity), count: 8)
+            groupNorms.append(SIMD8())
+        }
+        for block in 0..<8 { groupBlockSums[group * 8 + block][lane] = summary.blockSums[block] }
+        groupNorms[group][lane] = summary.norm
+    }
+
+    /// Removes the rows of these files, keeping the others in order (one pass).
+    public mutating func remove(ids doomed: Set<Int64>) {
+        guard !doomed.isEmpty else { return }
+        var kept = 0
+        for row in 0..<count where !doomed.contains(ids[row]) {
+            if kept != row {
+                for offset in 0..<stride { values[kept * stride + offset] = values[row * stride + offset] }
+                ids[kept] = ids[row]
+            }
+            kept += 1
+        }
+        values.removeSubrange((kept * stride)...)
+        ids.removeSubrange(kept...)
+        groupBlockSums.removeAll(keepingCapacity: true)
+        groupNorms.removeAll(keepingCapacity: true)
+        for row in 0..<kept {
+            setSummary(ofRow: row, Self.summary(of: Array(values[(row * stride)..<((row + 1) * stride)])))
+        }
+    }
+
+    /// The stored (unpadded) embedding of a row.
+    public func embedding(atRow row: Int) -> [Float] {
+        Array(values[(row * stride)..<(row * stride + width)])
+    }
+
+    func padded(_ embedding: [Float]) -> [Float] {
+        embedding + [Float](repeating: 0, count: stride - embedding.count)
+    }
+
+    /// Block sums and L1 norm of a padded row, each summed in coordinate order.
+    static func summary(of row: [Float]) -> (blockSums: SIMD8<Float>, norm: Float) {
+        let block = row.count / 8
+        var sums = SIMD8<Float>()
+        var norm: Float = 0
+        for part in 0..<8 {
+            var sum: Float = 0
+            for index in (part * block)..<((part + 1) * block) {
+                sum += row[index]
+                norm += abs(row[index])
+            }
+            sums[part] = sum
+        }
+        return (sums, norm)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import ImageIO
+import TwinModel
+
+/// An index opened with a model: the store on disk, the search matrix in memory, and the detector that embeds new
+/// files. A pair is a duplicate when its distance is within `radius(threshold:)`, which is the model's
+/// p ≥ threshold restated exactly in the metric the matrix searches.
+public final class ImageIndex {
+    public let store: IndexStore
+    public let detector: TwinDetector
+    public private(set) var matrix: EmbeddingMatrix
+    public var decoder = ImageDecoder()
+    let bias: Double
+
+    /// Opens (or creates) the index at `path`; see `IndexStore.init` for `adoptingModel`.
+    public init(path: String, detector: TwinDetector, adoptingModel: Bool = false) throws(IndexError) {
+        self.detector = detector
+        store = try IndexStore(path: path, modelID: detector.modelID, adoptingModel: adoptingModel)
+        matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
+        bias = Double(detector.head.bias.value.scalars[0])
+    }
+
+    /// The L1 radius in scaled-embedding space within which p ≥ `threshold`.
+    public func radius(threshold: Double) -> Float { detector.radius(threshold: threshold) }
+
+    /// p = σ(b − d) for a distance d between scaled embeddings.
+    public func probability(distance: Float) -> Double {
+        1 / (1 + exp(-(bias - Double(distance))))
+    }
+
+    /// The scaled embedding of one picture file.
+    public func scaledEmbedding(ofFileAt path: String) throws -> [Float] {
+        let input = try NetworkInput.preprocess(fileAt: path, side: detector.inputSide, decoder: decoder)
+        return detector.scaled(try detector.embed(inputs: [input])[0])
+    }
+
+    /// The `k` indexed files nearest to the picture at `path`, with their probabilities.
+    public func nearest(
+        _ k: Int, toFileAt path: String
+    ) throws -> [(path: RawPath, probability: Double, distance: Float)] {
+        let neighbors = matrix.nearest(k, to: try scaledEmbedding(ofFileAt: path))
+        let paths = try store.paths(of: neighbors.map(\.id))
+        return neighbors.compactMap { neighbor in
+            paths[neighbor.id].map { ($0, probability(distance: neighbor.distance), neighbor.distance) }
+        }
+    }
+
+    /// Removes every file at or below `path` from the index; returns how many.
+    @discardableResult
+    public func forget(_ path: RawPath) throws(IndexError) -> Int {
+        let lock = try IndexWriterLock(indexPath: store.path)
+        defer { withExtendedLifetime(lock) {} }
+        let doomed = try store.storedStates().filter { $0.key.isWithin(path) }.map(\.value.id)
+        try store.remove(ids: doomed)
+        matrix.remove(ids: Set(doomed))
+        return doomed.count
+    }
+
+    /// Groups of duplicates among the stored findings at or above `threshold` that involve a file under `roots`.
+    public func duplicateGroups(under roots: [RawPath], threshold: Double) throws(IndexError) -> [[RawPath]] {
+        let pairs = try store.findings().filter { entry in
+            entry.finding.probability >= threshold
+                && roots.contains { entry.path.isWithin($0) || entry.match.isWithin($0) }
+        }
+        return DuplicateGroups.groups(linking: pairs.map { ($0.path, $0.match) })
+    }
+
+    func replaceMatrixRows(removing ids: Set<Int64>) { matrix.remove(ids: ids) }
+
+    func addMatrixRow(id: Int64, embedding: [Float]) { matrix.append(id: id, embedding: embedding) }
+}

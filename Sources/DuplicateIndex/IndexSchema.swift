@@ -1,0 +1,56 @@
+import GRDB
+
+/// The index's tables, created and upgraded by migrations.
+///
+/// - `meta(key, value)`: `model_id` (the model the index's embeddings are for) and `schema_version`.
+/// - `file`: one row per indexed file. `path` is a BLOB of the path's bytes (Linux names need not be UTF-8);
+///   `device`, `inode`, `size`, `mtime_ns` decide whether a file changed; `content_hash` is its SHA-256 (32 bytes);
+///   `width`/`height` the picture's upright full size; `embedding` the scaled embedding w ⊙ h as little-endian
+///   Float32 (NULL when it could not be decoded, then `decode_error` says why); `model_id` the model that embedded
+///   it; `added_at` milliseconds since the Unix epoch.
+/// - `finding`: each exact or near duplicate found: `file_id` (the file processed later), `match_id`, `event`
+///   (`exact_duplicate`, `near_duplicate`), `probability`, `threshold`, `model_id`, `found_at` (ms). Findings go
+///   with either file (`ON DELETE CASCADE`).
+enum IndexSchema {
+    static let version = 1
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    CREATE TABLE file (
+                        id INTEGER PRIMARY KEY,
+                        path BLOB NOT NULL UNIQUE,
+                        device INTEGER NOT NULL,
+                        inode INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        mtime_ns INTEGER NOT NULL,
+                        content_hash BLOB NOT NULL,
+                        width INTEGER,
+                        height INTEGER,
+                        embedding BLOB,
+                        decode_error TEXT,
+                        model_id TEXT NOT NULL,
+                        added_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX file_by_content_hash ON file(content_hash);
+                    CREATE TABLE finding (
+                        id INTEGER PRIMARY KEY,
+                        file_id INTEGER NOT NULL REFERENCES file(id) ON DELETE CASCADE,
+                        match_id INTEGER NOT NULL REFERENCES file(id) ON DELETE CASCADE,
+                        event TEXT NOT NULL,
+                        probability REAL NOT NULL,
+                        threshold REAL NOT NULL,
+                        model_id TEXT NOT NULL,
+                        found_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX finding_by_file ON finding(file_id);
+                    CREATE INDEX finding_by_match ON finding(match_id);
+                    """)
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", arguments: ["\(version)"])
+        }
+        return migrator
+    }
+}

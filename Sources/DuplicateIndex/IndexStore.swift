@@ -1,0 +1,333 @@
+import Foundation
+import GRDB
+
+/// The index file: SQLite through GRDB, in WAL mode so that readers never wait for the scan and a crash loses at
+/// most the transaction in progress.
+///
+/// Opening never replaces or repairs a file it cannot read: a damaged file is reported with its path and left
+/// exactly as it was.
+public final class IndexStore: Sendable {
+    public let path: String
+    /// The model id the index's embeddings are for.
+    public let modelID: String
+    let pool: DatabasePool
+
+    /// Opens or creates the index at `path` for embeddings of `modelID`. An index made by another model is refused
+    /// unless `adoptingModel` (`twindup reindex`), which records the new model; its rows are then re-embedded.
+    public init(path: String, modelID: String, adoptingModel: Bool = false) throws(IndexError) {
+        self.path = path
+        self.modelID = modelID
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // With WAL, NORMAL survives a process crash; only a power failure may lose the last transactions.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        configuration.busyMode = .timeout(10)
+        // Read before anything writes: GRDB's pool makes a small write when it opens (to create the WAL), so a
+        // damaged or foreign index is first read through a read-only connection, and fails with the file as it was.
+        let stored = try Self.probe(path: path)
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw Self.indexError(error, path: path)
+        }
+        self.pool = pool
+        if let stored, stored != modelID, !adoptingModel {
+            throw IndexError(
+                .modelMismatch, path: path,
+                cause: "its embeddings were made by model \(stored), not by \(modelID): run `twindup reindex` to "
+                    + "re-embed its files with this model (or pass --model with the model it was made by)")
+        }
+        try guarded {
+            try IndexSchema.migrator.migrate(pool)
+            try pool.write { db in
+                if stored != modelID {
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('model_id', ?)", arguments: [modelID])
+                }
+            }
+        }
+    }
+
+    /// The model id an existing index was made for (nil for a new or empty file), read through a read-only
+    /// connection that also reads every table's root and the file table's index.
+    private static func probe(path: String) throws(IndexError) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            (attributes[.size] as? NSNumber)?.intValue ?? 0 > 0
+        else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                _ = try Row.fetchAll(db, sql: "SELECT * FROM sqlite_master")
+                _ = try Int.fetchOne(db, sql: "PRAGMA freelist_count")
+                guard try db.tableExists("meta") else { return nil }
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM file")
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM finding")
+                return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'")
+            }
+        } catch {
+            throw indexError(error, path: path)
+        }
+    }
+
+    /// Runs `body`, turning SQLite's errors into `IndexError`s that name this index.
+    func guarded<Result>(_ body: () throws -> Result) throws(IndexError) -> Result {
+        do {
+            return try body()
+        } catch {
+            throw Self.indexError(error, path: path)
+        }
+    }
+
+    static func indexError(_ error: any Error, path: String) -> IndexError {
+        if let error = error as? IndexError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                return IndexError(
+                    .corrupt, path: path,
+                    cause: "\(error.message ?? "damaged"); the file was left untouched: move it aside (or restore "
+                        + "a backup) and scan again to build a new index")
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return IndexError(.busy, path: path, cause: "\(error.message ?? "locked") (another twindup?)")
+            default:
+                if error.message?.contains("migration") == true {
+                    return IndexError(.unknownSchema, path: path, cause: error.message ?? "")
+                }
+            }
+            return IndexError(.io, path: path, cause: error.message ?? "\(error)")
+        }
+        return IndexError(.io, path: path, cause: "\(error)")
+    }
+
+    /// Every row embedded by this model, in id order, as a search matrix.
+    public func loadMatrix(width: Int) throws(IndexError) -> EmbeddingMatrix {
+        try guarded {
+            try pool.read { db in
+                var matrix = EmbeddingMatrix(width: width)
+                let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM file") ?? 0
+                matrix.reserveCapacity(rows)
+                let cursor = try Row.fetchCursor(
+                    db, sql: "SELECT id, embedding FROM file WHERE model_id = ? AND embedding IS NOT NULL ORDER BY id",
+                    arguments: [modelID])
+                while let row = try cursor.next() {
+                    let id: Int64 = row[0]
+                    try row.withUnsafeData(atIndex: 1) { data in
+                        guard let data, data.count == width * 4 else {
+                            throw IndexError(
+                                .corrupt, path: path,
+                                cause:
+                                    "file row \(id) has an embedding of \(data?.count ?? 0) bytes, expected \(width * 4)"
+                            )
+                        }
+                        data.withUnsafeBytes { matrix.append(id: id, littleEndianBytes: $0) }
+                    }
+                }
+                return matrix
+            }
+        }
+    }
+
+    /// What the index knows of every file, by path.
+    func storedStates() throws(IndexError) -> [RawPath: StoredState] {
+        try guarded {
+            try pool.read { db in
+                var states: [RawPath: StoredState] = [:]
+                let cursor = try Row.fetchCursor(
+                    db, sql: "SELECT id, path, device, inode, size, mtime_ns, model_id FROM file")
+                while let row = try cursor.next() {
+                    let path = RawPath(bytes: [UInt8](row[1] as Data))
+                    states[path] = StoredState(
+                        id: row[0],
+                        identity: FileIdentity(
+                            device: UInt64(bitPattern: row[2]), inode: UInt64(bitPattern: row[3]), size: row[4],
+                            modificationTime: row[5]),
+                        modelID: row[6])
+                }
+                return states
+            }
+        }
+    }
+
+    /// The first row embedded by this model with these bytes, other than `excluded` rows (being replaced).
+    func copy(ofContent hash: [UInt8], excluding excluded: Set<Int64>) throws(IndexError) -> IndexedFile? {
+        try guarded {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM file WHERE content_hash = ? AND model_id = ? ORDER BY id",
+                    arguments: [Data(hash), modelID]
+                )
+                .lazy.map(Self.indexedFile).first { !excluded.contains($0.id) }
+            }
+        }
+    }
+
+    public func file(id: Int64) throws(IndexError) -> IndexedFile? {
+        try guarded {
+            try pool.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM file WHERE id = ?", arguments: [id]).map(Self.indexedFile)
+            }
+        }
+    }
+
+    public func paths(of ids: [Int64]) throws(IndexError) -> [Int64: RawPath] {
+        try guarded {
+            try pool.read { db in
+                var paths: [Int64: RawPath] = [:]
+                for id in ids {
+                    if let data = try Data.fetchOne(db, sql: "SELECT path FROM file WHERE id = ?", arguments: [id]) {
+                        paths[id] = RawPath(bytes: [UInt8](data))
+                    }
+                }
+                return paths
+            }
+        }
+    }
+
+    /// One past the largest file id: the scan numbers new rows itself, so that findings can refer to rows still
+    /// waiting in its batch.
+    func nextFileID() throws(IndexError) -> Int64 {
+        try guarded { try pool.read { db in (try Int64.fetchOne(db, sql: "SELECT max(id) FROM file") ?? 0) + 1 } }
+    }
+
+    func commit(_ batch: IndexBatch) throws(IndexError) {
+        guard !batch.isEmpty else { return }
+        try guarded {
+            try pool.write { db in
+                for id in batch.deletions { try db.execute(sql: "DELETE FROM file WHERE id = ?", arguments: [id]) }
+                let insertFile = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO file (id, path, device, inode, size, mtime_ns, content_hash, width, height,
+                            embedding, decode_error, model_id, added_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                for file in batch.files {
+                    try insertFile.execute(arguments: [
+                        file.id, Data(file.path.bytes), Int64(bitPattern: file.identity.device),
+                        Int64(bitPattern: file.identity.inode), file.identity.size, file.identity.modificationTime,
+                        Data(file.contentHash), file.width, file.height, file.embedding.map(Self.blob),
+                        file.decodeError, file.modelID, Self.milliseconds(file.addedAt),
+                    ])
+                }
+                let insertFinding = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO finding (file_id, match_id, event, probability, threshold, model_id, found_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
+                for finding in batch.findings {
+                    try insertFinding.execute(arguments: [
+                        finding.fileID, finding.matchID, finding.kind.rawValue, finding.probability,
+                        finding.threshold, finding.modelID, Self.milliseconds(finding.foundAt),
+                    ])
+                }
+            }
+        }
+    }
+
+    /// Every finding with both paths, oldest first.
+    public func findings() throws(IndexError) -> [(finding: Finding, path: RawPath, match: RawPath)] {
+        try guarded {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT finding.*, a.path AS file_path, b.path AS match_path FROM finding
+                        JOIN file a ON a.id = finding.file_id JOIN file b ON b.id = finding.match_id
+                        ORDER BY finding.id
+                        """
+                )
+                .map { row in
+                    let finding = Finding(
+                        kind: ReportEvent.Kind(rawValue: row["event"]) ?? .nearDuplicate, fileID: row["file_id"],
+                        matchID: row["match_id"], probability: row["probability"], threshold: row["threshold"],
+                        modelID: row["model_id"], foundAt: Self.date(milliseconds: row["found_at"]))
+                    return (
+                        finding, RawPath(bytes: [UInt8](row["file_path"] as Data)),
+                        RawPath(bytes: [UInt8](row["match_path"] as Data))
+                    )
+                }
+            }
+        }
+    }
+
+    /// Adds rows in one transaction (ids chosen by the caller, above every existing id).
+    public func insert(_ files: [IndexedFile]) throws(IndexError) {
+        try commit(IndexBatch(files: files))
+    }
+
+    /// Removes the rows (and their findings) of these files.
+    public func remove(ids: [Int64]) throws(IndexError) {
+        try commit(IndexBatch(deletions: ids))
+    }
+
+    public func statistics() throws(IndexError) -> IndexStatistics {
+        var statistics: IndexStatistics = try guarded {
+            try pool.read { db in
+                var statistics = IndexStatistics()
+                statistics.files = try Int.fetchOne(db, sql: "SELECT count(*) FROM file") ?? 0
+                statistics.embedded =
+                    try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM file WHERE embedding IS NOT NULL AND model_id = ?",
+                        arguments: [modelID]) ?? 0
+                statistics.decodeErrors =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM file WHERE decode_error IS NOT NULL") ?? 0
+                statistics.otherModel =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM file WHERE model_id != ?", arguments: [modelID])
+                    ?? 0
+                statistics.exactFindings =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM finding WHERE event = 'exact_duplicate'") ?? 0
+                statistics.nearFindings =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM finding WHERE event = 'near_duplicate'") ?? 0
+                statistics.modelID = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'") ?? ""
+                statistics.schemaVersion =
+                    try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") ?? ""
+                return statistics
+            }
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? NSNumber) ?? nil
+            statistics.bytesOnDisk += size?.int64Value ?? 0
+        }
+        return statistics
+    }
+
+    /// `PRAGMA integrity_check`: "ok", or SQLite's list of problems.
+    public func integrityCheck() throws(IndexError) -> String {
+        try guarded {
+            try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+        }
+    }
+
+    static func indexedFile(_ row: Row) -> IndexedFile {
+        let embedding = (row["embedding"] as Data?).map { data in
+            data.withUnsafeBytes { raw in
+                (0..<(data.count / 4)).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                }
+            }
+        }
+        return IndexedFile(
+            id: row["id"], path: RawPath(bytes: [UInt8](row["path"] as Data)),
+            identity: FileIdentity(
+                device: UInt64(bitPattern: row["device"]), inode: UInt64(bitPattern: row["inode"]), size: row["size"],
+                modificationTime: row["mtime_ns"]),
+            contentHash: [UInt8](row["content_hash"] as Data), width: row["width"], height: row["height"],
+            embedding: embedding, decodeError: row["decode_error"], modelID: row["model_id"],
+            addedAt: date(milliseconds: row["added_at"]))
+    }
+
+    /// Little-endian Float32, the storage format of embeddings.
+    static func blob(_ embedding: [Float]) -> Data {
+        var data = Data(capacity: embedding.count * 4)
+        for value in embedding { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    static func date(milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

@@ -1,0 +1,20 @@
+/// How a scan runs.
+public struct ScanOptions: Sendable {
+    /// Pairs with probability at or above this are near-duplicates.
+    public var threshold: Double
+    /// Threads reading, hashing and decoding files.
+    public var workers: Int
+    /// Pictures embedded per network call.
+    public var embeddingBatch = 32
+    /// Near-duplicates reported per file, nearest first; more would only repeat links the groups already show.
+    public var maxMatchesPerFile = 10
+    /// A transaction is committed after this many files, or after `commitInterval` seconds.
+    public var commitFiles = 256
+    public var commitInterval = 1.0
+
+    public init(threshold: Double, workers: Int = ProcessInfoCores.active) {
+        precondition(threshold > 0 && threshold < 1, "the threshold is a probability strictly between 0 and 1")
+        self.threshold = threshold
+        self.workers = max(1, workers)
+    }
+}

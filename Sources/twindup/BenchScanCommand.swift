@@ -1,0 +1,141 @@
+import ArgumentParser
+import DuplicateIndex
+import Foundation
+import ImageIO
+import TwinModel
+
+/// Scan throughput on real pictures against decode-only at the same DCT scale, and against imagehash's pHash.
+struct BenchScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Measure twindup scan throughput against decode-only and imagehash pHash on the same pictures.",
+        discussion: """
+            Picks --count JPEG and PNG files of --min-megapixels to --max-megapixels under the folders (a fixed \
+            shuffle, so reruns pick the same), then times, in this order: decode-only at the network's DCT scale \
+            (read + decode, on all cores: the floor, since entropy decoding cannot be skipped), a full scan into a \
+            fresh index (read, hash, decode, preprocess, embed, search, report, commit), decode-only again, and \
+            Scripts/phash_bench.py (imagehash.phash, one core) when python3 has imagehash. Ratios compare \
+            measurements of this run.
+            """
+    )
+
+    @Argument(help: "Folders of pictures (for example the extracted Debian packages of the training data).")
+    var folders: [String]
+
+    @Option(help: "How many pictures.")
+    var count = 1000
+
+    @Option(help: "Smallest picture, in megapixels.")
+    var minMegapixels = 1.0
+
+    @Option(help: "Largest picture, in megapixels.")
+    var maxMegapixels = 12.0
+
+    @Option(help: "Model file (default: the shipped model).")
+    var model: String?
+
+    @Option(help: "The pHash baseline script; skipped when python3 cannot run it.")
+    var phashScript = "Scripts/phash_bench.py"
+
+    func run() throws {
+        let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
+        let files = try choosePictures()
+        let pixels = files.reduce(0.0) { $0 + $1.megapixels }
+        let jpegs = files.filter { $0.path.lowercased().hasSuffix(".png") == false }.count
+        print(
+            String(
+                format: "twindup bench scan: %d pictures (%d JPEG, %d PNG), %.1f MP on average, %d cores",
+                files.count, jpegs, files.count - jpegs, pixels / Double(files.count), ProcessInfoCores.active))
+        let paths = files.map(\.path)
+        let side = detector.inputSide
+        let decodeFirst = decodeOnly(paths, side: side)
+        let scanRate = try scan(paths, detector: detector)
+        let decodeSecond = decodeOnly(paths, side: side)
+        let decodeRate = (decodeFirst + decodeSecond) / 2
+        print(
+            String(
+                format: "decode only (DCT scale for %d px, all cores): %.1f and %.1f img/s", side, decodeFirst,
+                decodeSecond))
+        print(String(format: "twindup scan (fresh index, all cores):        %.1f img/s", scanRate))
+        print(String(format: "scan time / decode-only time:                 %.2f", decodeRate / scanRate))
+        if let phash = try phashRate(paths) {
+            print(String(format: "imagehash pHash (python, one core):           %.1f img/s", phash))
+            print(String(format: "scan / pHash throughput:                      %.2fx", scanRate / phash))
+        } else {
+            print("imagehash pHash: skipped (pip install imagehash to compare)")
+        }
+    }
+
+    private func choosePictures() throws -> [(path: String, megapixels: Double)] {
+        var candidates: [String] = []
+        for folder in folders {
+            guard let walker = FileManager.default.enumerator(atPath: folder) else {
+                throw ValidationError("\(folder): cannot be listed")
+            }
+            for case let relative as String in walker
+            where ["jpg", "jpeg", "png"].contains((relative as NSString).pathExtension.lowercased()) {
+                candidates.append((folder as NSString).appendingPathComponent(relative))
+            }
+        }
+        // A fixed shuffle: the same files on every run, JPEGs and PNGs mixed as the folders hold them.
+        candidates.sort { Self.shuffleKey($0) < Self.shuffleKey($1) }
+        var chosen: [(String, Double)] = []
+        for path in candidates where chosen.count < count {
+            guard let size = PictureSize.of(fileAt: path) else { continue }
+            let megapixels = Double(size.width * size.height) / 1e6
+            if megapixels >= minMegapixels && megapixels <= maxMegapixels { chosen.append((path, megapixels)) }
+        }
+        guard chosen.count == count else {
+            throw ValidationError("only \(chosen.count) pictures of \(minMegapixels)–\(maxMegapixels) MP found")
+        }
+        return chosen
+    }
+
+    private static func shuffleKey(_ path: String) -> UInt64 {
+        // FNV-1a of the path.
+        path.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+
+    private func decodeOnly(_ paths: [String], side: Int) -> Double {
+        let decoder = ImageDecoder()
+        let start = Date()
+        DispatchQueue.concurrentPerform(iterations: ProcessInfoCores.active) { part in
+            for index in stride(from: part, to: paths.count, by: ProcessInfoCores.active) {
+                _ = try? decoder.decode(fileAt: paths[index], minimumShortSide: side)
+            }
+        }
+        return Double(paths.count) / Date().timeIntervalSince(start)
+    }
+
+    private func scan(_ paths: [String], detector: TwinDetector) throws -> Double {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twindup-bench-scan-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let index = try ImageIndex(path: folder.appendingPathComponent("index.sqlite").path, detector: detector)
+        let summary = try index.scan(paths, options: ScanOptions(threshold: detector.defaultThreshold))
+        print(
+            "scan: \(summary.decoded) decoded, \(summary.decodeErrors) errors, \(summary.exactDuplicates) exact and "
+                + "\(summary.nearDuplicates) near duplicates")
+        return Double(paths.count) / summary.seconds
+    }
+
+    private func phashRate(_ paths: [String]) throws -> Double? {
+        guard FileManager.default.fileExists(atPath: phashScript) else { return nil }
+        let list = FileManager.default.temporaryDirectory.appendingPathComponent("twindup-bench-list-\(getpid()).txt")
+        try paths.joined(separator: "\n").write(to: list, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: list) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", phashScript, list.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let result = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return result["images_per_second"] as? Double
+    }
+}

@@ -1,0 +1,65 @@
+import DuplicateIndex
+import Foundation
+import ImageIO
+import TestSupport
+import TwinModel
+
+/// The shipped model, scratch folders of real pictures, and the built twindup binary.
+enum IndexFixtures {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static let modelPath = packageRoot.appendingPathComponent("Sources/TwinModel/Resources/twindup.safetensors").path
+
+    static func detector() throws -> TwinDetector { try TwinDetector(contentsOf: modelPath) }
+
+    /// A probability that the shipped model clearly clears for a resized, re-encoded copy and clearly misses for
+    /// the unrelated pictures below (whatever weights are shipped, these are the clear cases).
+    static let clearThreshold = 0.8
+
+    /// Pictures that share nothing: a photo of a face, a small PNG rendering, a grey gradient pattern.
+    static let unrelated = ["jpeg/testorig.jpg", "jpeg/vgl_5674_0098.png", "png/pngsuite/basn0g08.png"]
+
+    /// The twindup executable built beside the test runner.
+    static var twindupBinary: String {
+        let runnerFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for folder in [
+            runnerFolder, runnerFolder.deletingLastPathComponent(),
+            packageRoot.appendingPathComponent(".build/release"),
+        ] {
+            let candidate = folder.appendingPathComponent("twindup").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return packageRoot.appendingPathComponent(".build/release/twindup").path
+    }
+
+    /// A scratch folder, removed when `body` returns.
+    static func withScratch<Result>(_ body: (URL) throws -> Result) throws -> Result {
+        let folder = try TestData.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        return try body(folder)
+    }
+
+    static func copy(_ relative: String, to destination: URL) throws {
+        try FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: TestData.path(relative)), to: destination)
+    }
+
+    /// testorig.jpg shrunk to 75% and saved again as JPEG quality 80: a near-duplicate a user would make.
+    static func writeResizedCopy(of relative: String, to destination: URL) throws {
+        let image = try ImageDecoder().decode(fileAt: TestData.path(relative))
+        let smaller = image.resized(width: image.width * 3 / 4, height: image.height * 3 / 4, filter: .areaAverage)
+        try FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(JPEGEncoder.encode(smaller, quality: 80)).write(to: destination)
+    }
+
+    /// The report log's lines, parsed.
+    static func reportLines(_ url: URL) throws -> [[String: Any]] {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+        }
+    }
+}
