@@ -103,29 +103,29 @@ public struct EvaluationReport: Sendable, Codable {
 
     /// A plain-text table: one row per scorer, then recall per edit kind at precision 0.99.
     public var table: String {
+        func padded(_ text: String, _ width: Int) -> String {
+            text.count >= width ? String(text.prefix(width)) : text + String(repeating: " ", count: width - text.count)
+        }
+        func number(_ value: Double?, width: Int = 9) -> String {
+            let text = value.map { $0.isNaN ? "-" : String(format: "%.4f", $0) } ?? "-"
+            return String(repeating: " ", count: max(0, width - text.count)) + text
+        }
         var lines = [
             "benchmark: \(pictures) test pictures, \(positives) near-duplicate pairs, \(negatives) distinct pairs (seed \(seed))",
-            String(format: "%-34@ %8@ %8@ %10@ %10@ %8@", "scorer", "ROC-AUC", "AP", "R@P0.99", "R@P0.999", "ECE"),
+            padded("scorer", 34) + "  ROC-AUC       AP  R@P0.99 R@P0.999      ECE",
         ]
         for scorer in scorers {
             lines.append(
-                String(
-                    format: "%-34@ %8.4f %8.4f %10.4f %10.4f %8@", scorer.name.prefix(34).description, scorer.rocAUC,
-                    scorer.averagePrecision, scorer.atPrecision["0.99"]?.recall ?? 0,
-                    scorer.atPrecision["0.999"]?.recall ?? 0,
-                    scorer.expectedCalibrationError.map { String(format: "%.4f", $0) } ?? "-"))
+                padded(scorer.name, 34) + number(scorer.rocAUC) + number(scorer.averagePrecision)
+                    + number(scorer.atPrecision["0.99"]?.recall) + number(scorer.atPrecision["0.999"]?.recall)
+                    + number(scorer.expectedCalibrationError))
         }
         lines.append("")
         lines.append("recall per edit kind at precision 0.99:")
-        let kinds = EditKind.allCases.map(\.rawValue)
-        lines.append(
-            String(format: "%-12@", "kind")
-                + scorers.map { String(format: " %12@", String($0.name.prefix(12))) }.joined())
-        for kind in kinds {
+        lines.append(padded("kind", 12) + scorers.map { " " + padded(String($0.name.split(separator: " ").first ?? ""), 9) }.joined())
+        for kind in EditKind.allCases.map(\.rawValue) {
             lines.append(
-                String(format: "%-12@", kind)
-                    + scorers.map { String(format: " %12.3f", $0.atPrecision["0.99"]?.recallByKind[kind] ?? .nan) }
-                    .joined())
+                padded(kind, 12) + scorers.map { " " + number($0.atPrecision["0.99"]?.recallByKind[kind], width: 9) }.joined())
         }
         return lines.joined(separator: "\n")
     }
