@@ -152,6 +152,7 @@ public struct TrainingRun {
         let embedded = try EmbeddedBenchmark(benchmark: full, network: network, threads: configuration.threads)
         guard let head = network.head as? WeightedL1Head, head.isConstrained else {
             let summary = try validate(network, on: full, step: trainedSteps)
+            log(summary.line)
             log("\(configuration.head.rawValue) head: not calibrated and not written as a shippable model")
             try network.weights(metadata: ["head": configuration.head.rawValue, "configuration": configuration.json])
                 .write(to: URL(fileURLWithPath: outputPath))
