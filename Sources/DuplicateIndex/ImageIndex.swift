@@ -10,23 +10,19 @@ public final class ImageIndex {
     public let detector: TwinDetector
     public private(set) var matrix: EmbeddingMatrix
     public var decoder = ImageDecoder()
-    let bias: Double
 
     /// Opens (or creates) the index at `path`; see `IndexStore.init` for `adoptingModel`.
     public init(path: String, detector: TwinDetector, adoptingModel: Bool = false) throws(IndexError) {
         self.detector = detector
         store = try IndexStore(path: path, modelID: detector.modelID, adoptingModel: adoptingModel)
         matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
-        bias = Double(detector.head.bias.value.scalars[0])
     }
 
     /// The L1 radius in scaled-embedding space within which p ≥ `threshold`.
     public func radius(threshold: Double) -> Float { detector.radius(threshold: threshold) }
 
     /// p = σ(b − d) for a distance d between scaled embeddings.
-    public func probability(distance: Float) -> Double {
-        1 / (1 + exp(-(bias - Double(distance))))
-    }
+    public func probability(distance: Float) -> Double { detector.probability(distance: distance) }
 
     /// The scaled embedding of one picture file.
     public func scaledEmbedding(ofFileAt path: String) throws -> [Float] {

@@ -52,13 +52,8 @@ public struct EvaluationReport: Sendable, Codable {
         }
         let originalEmbeddings = try embed(benchmark.originals.map { pictures.images[$0] })
         let editedEmbeddings = try embed(benchmark.edited.map(\.image))
-        let bias = Double(detector.head.bias.value.scalars[0])
         let modelPairs = benchmark.scoredPairs { original, edited in
-            var distance: Float = 0
-            let left = originalEmbeddings[original]
-            let right = editedEmbeddings[edited]
-            for index in left.indices { distance += abs(left[index] - right[index]) }
-            return 1 / (1 + exp(-(bias - Double(distance))))
+            detector.probability(scaledFirst: originalEmbeddings[original], scaledSecond: editedEmbeddings[edited])
         }
         var scorers = [summarise(name: "twindup \(detector.modelID)", pairs: modelPairs, probabilities: true)]
         for kind in [PerceptualHash.Kind.pHash, .dHash, .pdq] {
@@ -122,10 +117,13 @@ public struct EvaluationReport: Sendable, Codable {
         }
         lines.append("")
         lines.append("recall per edit kind at precision 0.99:")
-        lines.append(padded("kind", 12) + scorers.map { " " + padded(String($0.name.split(separator: " ").first ?? ""), 9) }.joined())
+        lines.append(
+            padded("kind", 12)
+                + scorers.map { " " + padded(String($0.name.split(separator: " ").first ?? ""), 9) }.joined())
         for kind in EditKind.allCases.map(\.rawValue) {
             lines.append(
-                padded(kind, 12) + scorers.map { " " + number($0.atPrecision["0.99"]?.recallByKind[kind], width: 9) }.joined())
+                padded(kind, 12)
+                    + scorers.map { " " + number($0.atPrecision["0.99"]?.recallByKind[kind], width: 9) }.joined())
         }
         return lines.joined(separator: "\n")
     }

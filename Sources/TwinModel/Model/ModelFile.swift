@@ -83,7 +83,18 @@ public final class TwinDetector {
 
     /// p = σ(b − Σ wⱼ|h1ⱼ − h2ⱼ|).
     public func probability(_ first: [Float], _ second: [Float]) -> Double {
-        Double(Activation.sigmoid(head.bias.value.scalars[0] - weightedDistance(scaled(first), scaled(second))))
+        probability(scaledFirst: scaled(first), scaledSecond: scaled(second))
+    }
+
+    /// The same for embeddings already scaled by `scaled(_:)`, as the index and the evaluation hold them.
+    public func probability(scaledFirst: [Float], scaledSecond: [Float]) -> Double {
+        probability(distance: weightedDistance(scaledFirst, scaledSecond))
+    }
+
+    /// p for an L1 distance between scaled embeddings. In Double: a Float sigmoid rounds every logit above
+    /// ≈ 17 to exactly 1, which would tie the closest pairs.
+    public func probability(distance: Float) -> Double {
+        1 / (1 + exp(-(Double(head.bias.value.scalars[0]) - Double(distance))))
     }
 
     /// w ⊙ h: the form the index stores, in which the threshold is a plain L1 radius.

@@ -5,7 +5,6 @@ import NeuralNet
 /// often one side is the untouched original and only the other is edited.
 struct PairSampler {
     let pictures: WorkingPictures
-    let inputSide: Int
     let editor = PictureEditor()
 
     /// How often each edit is drawn for the edited view. Crops, the hardest kind for one global embedding, and

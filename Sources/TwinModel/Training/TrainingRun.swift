@@ -116,8 +116,9 @@ public struct TrainingRun {
             architecture: .standard, head: WeightedL1Head(width: TwinNetwork.Architecture.standard.embeddingWidth),
             seed: configuration.seed)
         try network.load(SafeTensors(tensors: best.tensors))
+        let bestStep = Int(best.metadata["step"] ?? "") ?? 0
         log("finishing from \(bestPath) (step \(best.metadata["step"] ?? "?"))")
-        return try finish(network, validation: validation, trainedSteps: Int(best.metadata["step"] ?? "") ?? 0, log: log)
+        return try finish(network, validation: validation, trainedSteps: bestStep, log: log)
     }
 
     /// Running validation: one edited copy per validation picture against every original.

@@ -33,7 +33,7 @@ public final class TwinTrainer {
         }
         network = TwinNetwork(architecture: architecture, head: head, seed: configuration.seed)
         optimizer = Adam(weightDecay: configuration.weightDecay)
-        sampler = PairSampler(pictures: training, inputSide: architecture.inputSide)
+        sampler = PairSampler(pictures: training)
         schedule = LearningRateSchedule(
             base: configuration.learningRate, warmupSteps: configuration.warmupSteps,
             decay: .cosine(totalSteps: configuration.steps, minimum: configuration.minimumLearningRate))
