@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // Debian's C libraries. libinotifytools ships no .pc file, so its module map links it by name.
@@ -51,9 +52,21 @@ let package = Package(
             dependencies: ["ImageIO", "ImageHashing", "TwinModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSwift
         ),
+        // `twindup watch`: the inotify watcher thread, settling, the indexing pipeline as services, sd_notify, the
+        // configuration file. Watcher.swift is the only file here that calls libinotifytools.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "DuplicateIndex", "TwinModel", "ImageIO", "CInotifyTools",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "twindup",
             dependencies: [
+                "Daemon",
                 "DuplicateIndex",
                 "ImageIO",
                 "ImageHashing",
@@ -76,6 +89,10 @@ let package = Package(
             dependencies: [
                 "DuplicateIndex", "TwinModel", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "DuplicateIndex", "ImageIO", "TestSupport"],
             swiftSettings: strictSwift),
         .testTarget(
             name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"], swiftSettings: strictSwift),
