@@ -14,3 +14,17 @@ public struct FileIdentity: Hashable, Sendable {
         self.modificationTime = modificationTime
     }
 }
+
+extension FileIdentity {
+    /// The identity of the regular file at `path` now (`lstat`: a symbolic link is not followed), or nil when there
+    /// is none.
+    public static func ofRegularFile(at path: RawPath) -> FileIdentity? {
+        guard let status = try? FileSystem.status(of: path), status.kind == .regular else { return nil }
+        return status.identity
+    }
+
+    /// Whether `path` is a directory itself (not a symbolic link to one).
+    public static func isDirectory(_ path: RawPath) -> Bool {
+        (try? FileSystem.status(of: path))?.kind == .directory
+    }
+}

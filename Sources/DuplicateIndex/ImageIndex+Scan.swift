@@ -9,17 +9,25 @@ extension ImageIndex {
         _ folders: [String], options: ScanOptions, report: ReportLog? = nil,
         progress: (ScanProgress) -> Void = { _ in }
     ) throws -> ScanSummary {
-        let lock = try IndexWriterLock(indexPath: store.path)
-        defer { withExtendedLifetime(lock) {} }
+        try writing {
+            try scanLocked(
+                try folders.map { try FileSystem.canonical(RawPath($0)) }, options: options, report: report,
+                progress: progress)
+        }
+    }
+
+    /// `scan` of canonical paths, under the writer lock.
+    func scanLocked(
+        _ roots: [RawPath], options: ScanOptions, report: ReportLog?, progress: (ScanProgress) -> Void
+    ) throws -> ScanSummary {
         let start = Date()
-        let roots = try folders.map { try FileSystem.canonical(RawPath($0)) }
         var walker = DirectoryWalker()
         let found = walker.walk(roots)
         var summary = ScanSummary()
         summary.found = found.count
         summary.walkProblems = walker.problems.map(\.description)
 
-        let stored = try store.storedStates()
+        let stored = try store.storedStates(under: roots)
         var items: [ScanItem] = []
         var seen = Set<RawPath>()
         for file in found {
@@ -50,22 +58,22 @@ extension ImageIndex {
     public func reindex(
         options: ScanOptions, report: ReportLog? = nil, progress: (ScanProgress) -> Void = { _ in }
     ) throws -> ScanSummary {
-        let lock = try IndexWriterLock(indexPath: store.path)
-        defer { withExtendedLifetime(lock) {} }
-        let start = Date()
-        let stored = try store.storedStates().sorted { $0.key < $1.key }
-        var summary = ScanSummary()
-        summary.found = stored.count
-        summary.changed = stored.count
-        let items = stored.map { ScanItem(path: $0.key, replacing: $0.value.id) }
-        try process(items, options: options, report: report, summary: &summary, progress: progress)
-        summary.seconds = Date().timeIntervalSince(start)
-        return summary
+        try writing {
+            let start = Date()
+            let stored = try store.storedStates().sorted { $0.key < $1.key }
+            var summary = ScanSummary()
+            summary.found = stored.count
+            summary.changed = stored.count
+            let items = stored.map { ScanItem(path: $0.key, replacing: $0.value.id) }
+            try process(items, options: options, report: report, summary: &summary, progress: progress)
+            summary.seconds = Date().timeIntervalSince(start)
+            return summary
+        }
     }
 
     /// Reads and decodes `items` on `options.workers` threads, at most a bounded number ahead, while this thread
     /// embeds them in batches, searches, reports and commits in batched transactions.
-    private func process(
+    func process(
         _ items: [ScanItem], options: ScanOptions, report: ReportLog?, summary: inout ScanSummary,
         progress: (ScanProgress) -> Void
     ) throws {
@@ -100,7 +108,13 @@ extension ImageIndex {
         }
         let start = Date()
         var processed = 0
+        var stopping = false
         while true {
+            if !stopping, options.cancellation?.isCancelled == true {
+                // Files being read are finished and indexed; no new one is started.
+                stopping = true
+                next.stop()
+            }
             guard let outcome = outcomes.take() else {
                 ended = true
                 break

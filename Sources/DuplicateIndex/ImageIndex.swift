@@ -10,6 +10,8 @@ public final class ImageIndex {
     public let detector: TwinDetector
     public private(set) var matrix: EmbeddingMatrix
     public var decoder = ImageDecoder()
+    /// The writer lock when held for the index's whole life (the daemon); otherwise each write takes it.
+    private var heldLock: IndexWriterLock?
 
     /// Opens (or creates) the index at `path`; see `IndexStore.init` for `adoptingModel`.
     public init(path: String, detector: TwinDetector, adoptingModel: Bool = false) throws(IndexError) {
@@ -44,12 +46,33 @@ public final class ImageIndex {
     /// Removes every file at or below `path` from the index; returns how many.
     @discardableResult
     public func forget(_ path: RawPath) throws(IndexError) -> Int {
+        try writing { () throws(IndexError) -> Int in
+            let doomed = try store.storedStates(under: [path]).map(\.value.id)
+            try store.remove(ids: doomed)
+            matrix.remove(ids: Set(doomed))
+            return doomed.count
+        }
+    }
+
+    /// Takes the writer lock until this index is released, so that no other process writes to the index meanwhile
+    /// (the daemon). Every write of this index then runs under it.
+    public func holdWriterLock() throws(IndexError) {
+        if heldLock == nil { heldLock = try IndexWriterLock(indexPath: store.path) }
+    }
+
+    /// Runs `body` under the writer lock: the held one, or one taken for the call.
+    func writing<Result>(_ body: () throws -> Result) throws -> Result {
+        if heldLock != nil { return try body() }
         let lock = try IndexWriterLock(indexPath: store.path)
         defer { withExtendedLifetime(lock) {} }
-        let doomed = try store.storedStates().filter { $0.key.isWithin(path) }.map(\.value.id)
-        try store.remove(ids: doomed)
-        matrix.remove(ids: Set(doomed))
-        return doomed.count
+        return try body()
+    }
+
+    func writing<Result>(_ body: () throws(IndexError) -> Result) throws(IndexError) -> Result {
+        if heldLock != nil { return try body() }
+        let lock = try IndexWriterLock(indexPath: store.path)
+        defer { withExtendedLifetime(lock) {} }
+        return try body()
     }
 
     /// Groups of duplicates among the stored findings at or above `threshold` that involve a file under `roots`.

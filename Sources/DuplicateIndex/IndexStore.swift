@@ -153,6 +153,88 @@ public final class IndexStore: Sendable {
         }
     }
 
+    /// What the index knows of the files at or below `roots`, by path: a range over the path index, so a small
+    /// folder of a large index reads only its own rows.
+    func storedStates(under roots: [RawPath]) throws(IndexError) -> [RawPath: StoredState] {
+        try guarded {
+            try pool.read { db in
+                var states: [RawPath: StoredState] = [:]
+                for root in roots {
+                    let (low, high) = Self.descendantRange(of: root)
+                    let cursor = try Row.fetchCursor(
+                        db,
+                        sql: """
+                            SELECT id, path, device, inode, size, mtime_ns, model_id FROM file
+                            WHERE path = ? OR (path >= ? AND path < ?)
+                            """,
+                        arguments: [Data(root.bytes), Data(low), Data(high)])
+                    while let row = try cursor.next() {
+                        let (path, state) = Self.storedState(row)
+                        states[path] = state
+                    }
+                }
+                return states
+            }
+        }
+    }
+
+    /// What the index knows of the file at `path`, if anything.
+    func state(of path: RawPath) throws(IndexError) -> StoredState? {
+        try guarded {
+            try pool.read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT id, path, device, inode, size, mtime_ns, model_id FROM file WHERE path = ?",
+                    arguments: [Data(path.bytes)]
+                ).map { Self.storedState($0).state }
+            }
+        }
+    }
+
+    /// Gives the rows at or below `source` the paths they have below `destination` after a rename, in one
+    /// transaction. Rows already at or below `destination` belonged to files the rename replaced: they are removed
+    /// (their ids are returned with the count of rows moved).
+    func move(from source: RawPath, to destination: RawPath) throws(IndexError) -> (moved: Int, replaced: [Int64]) {
+        try guarded {
+            try pool.write { db in
+                func rows(under root: RawPath) throws -> [(id: Int64, path: RawPath)] {
+                    let (low, high) = Self.descendantRange(of: root)
+                    return try Row.fetchAll(
+                        db, sql: "SELECT id, path FROM file WHERE path = ? OR (path >= ? AND path < ?)",
+                        arguments: [Data(root.bytes), Data(low), Data(high)]
+                    ).map { ($0[0], RawPath(bytes: [UInt8]($0[1] as Data))) }
+                }
+                let replaced = try rows(under: destination).map(\.id)
+                for id in replaced { try db.execute(sql: "DELETE FROM file WHERE id = ?", arguments: [id]) }
+                let moving = try rows(under: source)
+                for row in moving {
+                    let renamed = destination.bytes + row.path.bytes.dropFirst(source.bytes.count)
+                    try db.execute(
+                        sql: "UPDATE file SET path = ? WHERE id = ?", arguments: [Data(renamed), row.id])
+                }
+                return (moving.count, replaced)
+            }
+        }
+    }
+
+    /// The paths strictly below `root` sort in [`root/`, `root0`): `0` is the byte after `/`.
+    static func descendantRange(of root: RawPath) -> (low: [UInt8], high: [UInt8]) {
+        var stem = root.bytes
+        if stem.last == UInt8(ascii: "/") { stem.removeLast() }
+        return (stem + [UInt8(ascii: "/")], stem + [UInt8(ascii: "/") + 1])
+    }
+
+    static func storedState(_ row: Row) -> (path: RawPath, state: StoredState) {
+        (
+            RawPath(bytes: [UInt8](row[1] as Data)),
+            StoredState(
+                id: row[0],
+                identity: FileIdentity(
+                    device: UInt64(bitPattern: row[2]), inode: UInt64(bitPattern: row[3]), size: row[4],
+                    modificationTime: row[5]),
+                modelID: row[6])
+        )
+    }
+
     /// The first row embedded by this model with these bytes, other than `excluded` rows (being replaced).
     func copy(ofContent hash: [UInt8], excluding excluded: Set<Int64>) throws(IndexError) -> IndexedFile? {
         try guarded {

@@ -38,8 +38,18 @@ public struct RawPath: Hashable, Sendable, Comparable, CustomStringConvertible {
         return String(decoding: name[(dot + 1)...], as: UTF8.self).lowercased()
     }
 
+    /// The last component: the file's own name.
+    public var lastComponent: [UInt8] {
+        Array(bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? [])
+    }
+
+    /// Whether the name ends in an extension twindup reads as a picture (`jpg`, `jpeg`, `jpe`, `jfif`, `png`).
+    public var hasPictureExtension: Bool {
+        lowercasedExtension.map(DirectoryWalker.pictureExtensions.contains) ?? false
+    }
+
     /// Calls `body` with the path as a NUL-terminated C string.
-    func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
+    public func withCString<Result>(_ body: (UnsafePointer<CChar>) throws -> Result) rethrows -> Result {
         try (bytes + [0]).withUnsafeBufferPointer { buffer in
             try buffer.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
         }

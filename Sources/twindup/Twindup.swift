@@ -6,7 +6,8 @@ struct Twindup: AsyncParsableCommand {
         commandName: "twindup",
         abstract: "Find near-duplicate images with a twin convolutional network.",
         subcommands: [
-            InfoCommand.self, CompareCommand.self, ScanCommand.self, QueryCommand.self, ForgetCommand.self,
+            InfoCommand.self, CompareCommand.self, ScanCommand.self, WatchCommand.self, QueryCommand.self,
+            ForgetCommand.self,
             ReindexCommand.self, StatsCommand.self, TrainCommand.self, EvalCommand.self, DataCommand.self,
             BenchCommand.self,
         ]

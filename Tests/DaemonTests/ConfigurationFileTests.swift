@@ -44,8 +44,9 @@ struct ConfigurationFileTests {
     func escapes() throws {
         let table = try ConfigurationFile.parse(#"report = "a\"b\\c\nd\u00E9\U0001F600""#, path: "x.toml")
         #expect(table["report"] == .string("a\"b\\c\nd\u{E9}\u{1F600}"))
-        #expect(try ConfigurationFile.parse("report = \(ConfigurationFile.quoted("a\"\n\u{1}"))", path: "x")["report"]
-            == .string("a\"\n\u{1}"))
+        #expect(
+            try ConfigurationFile.parse("report = \(ConfigurationFile.quoted("a\"\n\u{1}"))", path: "x")["report"]
+                == .string("a\"\n\u{1}"))
     }
 
     @Test(
