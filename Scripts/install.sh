@@ -34,7 +34,7 @@ model=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --root | --binary | --model)
-        [ $# -ge 2 ] && [ -n "$2" ] || fail "$1 needs a value (see --help)"
+        if [ $# -lt 2 ] || [ -z "$2" ]; then fail "$1 needs a value (see --help)"; fi
         case "$1" in
         --root) root=$2 ;;
         --binary) binary=$2 ;;
@@ -67,6 +67,8 @@ if [ -n "$root" ]; then
     [ "$root" != "/" ] || fail "--root / would install onto this system; leave --root out for that"
 else
     [ "$(id -u)" -eq 0 ] || fail "installing onto this system needs root (or use --root DIR to stage the files)"
+    # Checked before anything is written: without a running systemd the last steps would fail half-way.
+    [ -d /run/systemd/system ] || fail "systemd is not running here; install on a systemd host, or stage with --root DIR"
     for tool in systemctl systemd-sysusers sysctl; do
         command -v "$tool" >/dev/null || fail "$tool not found: this script installs a systemd service (apt-get install systemd procps)"
     done
@@ -116,7 +118,9 @@ place() {
     install -m "$mode" "$source" "$target.new-$$"
     mv -f "$target.new-$$" "$target"
     echo "installed $2"
+    changed=yes
 }
+changed=no
 
 # Installs an administrator's file in /etc only when it is missing. An edited copy is kept, and the shipped
 # version lands beside it as .dpkg-dist (a suffix logrotate and the daemon both ignore) to compare with.
@@ -148,8 +152,8 @@ if [ -n "$root" ]; then
 fi
 
 # The libraries the program links must be installed here, or the service dies at start with a loader error.
-if missing=$(ldd /usr/bin/twindup 2>/dev/null | awk '/not found/ {print $1}') && [ -n "$missing" ]; then
-    fail "/usr/bin/twindup needs libraries that are not installed: $(echo $missing)
+if missing=$(ldd /usr/bin/twindup 2>/dev/null | awk '/not found/ {printf "%s ", $1}') && [ -n "$missing" ]; then
+    fail "/usr/bin/twindup needs libraries that are not installed: $missing
 (Debian: apt-get install libopenblas0 libpng16-16 libjpeg62-turbo libinotifytools0 libsqlite3-0; libswift*.so
 come with the Swift toolchain the program was built with)"
 fi
@@ -168,6 +172,6 @@ twindup is installed. Next:
      Follow it:                        journalctl -u twindup.service -f
 Details: $doc/running-as-a-service.md
 EOF
-if systemctl is-active --quiet twindup.service; then
+if [ "$changed" = yes ] && systemctl is-active --quiet twindup.service; then
     echo "The service is running an older version: systemctl restart twindup.service"
 fi
