@@ -108,7 +108,10 @@ struct WatchCommand: AsyncParsableCommand {
         do {
             settings = try effectiveSettings()
         } catch let error as ConfigurationError {
-            throw ValidationError("\(error)")
+            // EX_CONFIG: the unit's RestartPreventExitStatus= stops systemd from retrying a configuration that
+            // cannot work.
+            FileHandle.standardError.write(Data("twindup: \(error)\n".utf8))
+            throw ExitCode(78)
         }
         guard !settings.directories.isEmpty else {
             throw ValidationError("name at least one folder to watch (arguments, or `watch = [...]` in --config)")
