@@ -145,12 +145,12 @@ struct BenchWatchCommand: ParsableCommand {
 
         let seed = folder + "/staging/original.jpg"
         try Data(seedBytes).write(to: URL(fileURLWithPath: seed))
-        _ = try driver.drop(seed, as: "seed/original.jpg")
-        let warm = try driver.dropOneAtATime(take(warmUp), into: "warmup", timeout: 120)
-        guard warm.flagged == warmUp else {
+        try driver.seed(with: seed, as: "seed/original.jpg", firstVariant: take(1)[0], into: "warmup")
+        let warm = try driver.dropOneAtATime(take(warmUp - 1), into: "warmup", timeout: 120)
+        guard warm.flagged == warmUp - 1 else {
             throw ValidationError(
-                "twindup watch did not flag the warm-up near-duplicates (\(warm.flagged) of \(warmUp)); see "
-                    + "\(folder)/report.jsonl with --keep-scratch")
+                "twindup watch did not flag a near-duplicate of the original; see \(folder)/report.jsonl "
+                    + "with --keep-scratch")
         }
         let idle = try driver.dropOneAtATime(take(idleFiles), into: "idle", timeout: 30)
         let load = try driver.dropPaced(take(loadFiles), into: "load", rate: loadRate, timeout: 30)

@@ -75,6 +75,23 @@ final class WatchBenchDriver {
     /// The canonical path the report uses for `relative`.
     func reportedPath(_ relative: String) -> String { watched + "/" + relative }
 
+    /// Drops the original, then one near-duplicate of it, and waits until one of them is reported against the
+    /// other: the original is then in the index. (The original has no line of its own, and two files arriving together
+    /// may be read in either order, so the variant's line alone cannot be waited for.)
+    func seed(with original: String, as relative: String, firstVariant: String, into folder: String) throws {
+        _ = try drop(original, as: relative)
+        let variant = folder + "/" + (firstVariant as NSString).lastPathComponent
+        _ = try drop(firstVariant, as: variant)
+        let paths = [reportedPath(relative), reportedPath(variant)]
+        let seen = try report.wait(timeout: 120) { follower in
+            !daemon.isRunning || paths.contains { follower.findings[$0] != nil }
+        }
+        try requireRunning()
+        guard seen else {
+            throw ValidationError("twindup watch reported nothing about \(paths.joined(separator: " and "))")
+        }
+    }
+
     /// Drops each file and waits up to `timeout` seconds for its line before the next.
     func dropOneAtATime(_ staged: [String], into folder: String, timeout: Double) throws -> WatchBenchFigures.Latency {
         var closes: [Double] = []
