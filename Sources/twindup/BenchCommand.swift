@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure decoding and network speed against baselines run alongside.",
         subcommands: [
             BenchDecodeCommand.self, BenchNeuralCommand.self, BenchIndexCommand.self, BenchScanCommand.self,
+            BenchWatchCommand.self,
         ]
     )
 }
