@@ -30,7 +30,7 @@ struct RawEvent: Sendable {
 
 /// What the watcher must do to its watches because of an event.
 enum WatchCommand: Sendable, Equatable {
-    /// Watch this new folder and everything below it.
+    /// Watch this new folder and everything below it, then let the files already in it settle.
     case watch(RawPath)
     /// A watched folder was renamed: its watches (and those below) now report the new path.
     case rename(from: RawPath, to: RawPath)
@@ -108,8 +108,9 @@ struct EventInterpreter {
         }
         if isDirectory {
             if !event.mask.isDisjoint(with: [.create, .movedTo]) {
+                // Its files may have landed before the watch existed; the watcher lists them into the settle
+                // tracker once the watch is set (a listing cannot tell a finished file from one being written).
                 commands.append(.watch(path))
-                events.append(.scanDirectory(path))
             } else if event.mask.contains(.delete) {
                 settle.forget(under: path)
                 events.append(.removed(path))
@@ -123,6 +124,13 @@ struct EventInterpreter {
         }
         guard FileNames.isIndexable(path) else { return }
         if !event.mask.isDisjoint(with: [.closeWrite, .movedTo]) {
+            let current = identity(path)
+            if current?.size == 0 {
+                // Created and closed empty, to be opened again and written (some writers reserve the name
+                // first): no picture has zero bytes, so it waits like an unclosed file.
+                settle.changed(path, at: now, identity: current)
+                return
+            }
             settle.forget(path)
             events.append(.ready(path))
         } else if !event.mask.isDisjoint(with: [.create, .modify, .attributes]) {

@@ -109,9 +109,6 @@ final class IndexingEngine: @unchecked Sendable {
                     } else if moved == 0 {
                         ready.append(destination)
                     }
-                case .scanDirectory(let folder):
-                    try indexReady()
-                    counters.add(try index.reconcile([folder], options: options, report: report))
                 case .rescan:
                     break
                 }

@@ -8,8 +8,6 @@ enum WatchEvent: Sendable, Equatable {
     case removed(RawPath)
     /// A file or folder was renamed inside the watched folders.
     case moved(from: RawPath, to: RawPath)
-    /// A folder appeared (created, or moved in from outside): its files may have landed before its watch existed.
-    case scanDirectory(RawPath)
     /// Events may have been lost (`queue_overflow`), or the daemon starts (`startup`), or it is time
     /// (`periodic`): reconcile everything with the index.
     case rescan(reason: String)

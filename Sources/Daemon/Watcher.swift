@@ -246,6 +246,12 @@ final class Watcher: Sendable {
                     }
                 }
                 counters.watchedFolders.store(Int(inotifytools_get_num_watches()), ordering: .relaxed)
+                // Files written before the watch existed give no event, and one being written gives its close
+                // later: settling both reads each once, complete.
+                let now = Self.now
+                for file in PictureFiles.list(under: folder) where FileNames.isIndexable(file.path) {
+                    interpreter.settle.changed(file.path, at: now, identity: file.identity)
+                }
             case .rename(let source, let destination):
                 source.appending([]).withCString { old in
                     destination.appending([]).withCString { new in inotifytools_replace_filename(old, new) }

@@ -45,3 +45,11 @@ struct DirectoryWalker {
         return found.map { Found(path: $0.key, identity: $0.value) }.sorted { $0.path < $1.path }
     }
 }
+
+/// The picture files below a folder, for the daemon: listed the way `scan` lists them.
+public enum PictureFiles {
+    public static func list(under folder: RawPath) -> [(path: RawPath, identity: FileIdentity)] {
+        var walker = DirectoryWalker()
+        return walker.walk([folder]).map { ($0.path, $0.identity) }
+    }
+}

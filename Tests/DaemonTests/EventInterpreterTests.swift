@@ -47,6 +47,22 @@ struct EventInterpreterTests {
         #expect(interpreter.take().events == [.ready(RawPath("/srv/drop/slow.jpg"))])
     }
 
+    @Test("a file closed empty waits to be written; left empty, it is read after the settle time")
+    func emptyClose() {
+        var interpreter = EventInterpreter(roots: [root], settleSeconds: 2)
+        var size: Int64 = 0
+        interpreter.handle(event([.closeWrite], "reserved.jpg"), at: 0) { _ in identity(size: size) }
+        #expect(interpreter.take().events.isEmpty)
+        size = 5000
+        interpreter.handle(event([.modify], "reserved.jpg"), at: 0.5) { _ in identity(size: size) }
+        interpreter.handle(event([.closeWrite], "reserved.jpg"), at: 1) { _ in identity(size: size) }
+        #expect(interpreter.take().events == [.ready(RawPath("/srv/drop/reserved.jpg"))])
+        #expect(interpreter.settle.nextDeadline == nil)
+        interpreter.handle(event([.closeWrite], "empty.jpg"), at: 10) { _ in identity(size: 0) }
+        interpreter.settleDue(at: 12.1) { _ in identity(size: 0) }
+        #expect(interpreter.take().events == [.ready(RawPath("/srv/drop/empty.jpg"))])
+    }
+
     @Test("a rename is one move; out of the tree it is a removal; a temporary name renamed is a new file")
     func renames() {
         var interpreter = EventInterpreter(roots: [root], settleSeconds: 2)
@@ -68,7 +84,7 @@ struct EventInterpreterTests {
         #expect(commands == [.rename(from: RawPath("/srv/drop/old"), to: RawPath("/srv/drop/new"))])
     }
 
-    @Test("a new folder is watched and then scanned; a deleted one leaves the index; an overflow asks for a rescan")
+    @Test("a new folder is watched (its files then settle); a deleted one leaves the index; an overflow asks for a rescan")
     func foldersAndOverflow() {
         var interpreter = EventInterpreter(roots: [root], settleSeconds: 2)
         interpreter.handle(event([.create, .isDirectory], "new"), at: 0) { _ in nil }
@@ -78,7 +94,7 @@ struct EventInterpreterTests {
         let (events, commands) = interpreter.take()
         #expect(
             events == [
-                .scanDirectory(RawPath("/srv/drop/new")), .removed(RawPath("/srv/drop/old")),
+                .removed(RawPath("/srv/drop/old")),
                 .rescan(reason: "queue_overflow"), .removed(root),
             ])
         #expect(commands == [.watch(RawPath("/srv/drop/new")), .rootLost(root)])

@@ -12,6 +12,18 @@ struct WatchLifecycleTests {
         // WATCHDOG_USEC is 0.4 s: beats come every 0.2 s.
         #expect(fixture.notify.waitFor("WATCHDOG=1", count: 3, timeout: 10))
         #expect(fixture.notify.waitFor("STATUS=watching 1 folders", prefix: true, timeout: 10))
+        // The inotify descriptor is close-on-exec: no program the daemon might start inherits it.
+        let pid = try #require(fixture.daemon?.processIdentifier)
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        let inotify = descriptors.filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == "anon_inode:inotify"
+        }
+        try #require(inotify.count == 1, "inotify descriptors: \(inotify)")
+        let info = try String(contentsOfFile: "/proc/\(pid)/fdinfo/\(inotify[0])", encoding: .utf8)
+        let flags = info.split(separator: "\n").first { $0.hasPrefix("flags:") }.flatMap {
+            Int($0.dropFirst("flags:".count).trimmingCharacters(in: .whitespaces), radix: 8)
+        }
+        #expect(flags.map { $0 & 0o2_000_000 != 0 } == true, "fdinfo: \(info)")
         // Stopping while files are being read: they are finished, the rest waits for the next start.
         for number in 0..<40 { try fixture.copy(Pictures.monkey, to: "burst/\(number).png") }
         let status = fixture.stop(timeout: 5)
