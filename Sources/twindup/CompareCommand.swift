@@ -52,12 +52,22 @@ struct CompareCommand: AsyncParsableCommand {
         let duplicate = probability >= cutoff
         switch format {
         case .text:
-            print(String(format: "probability %.3f %@", probability, duplicate ? "near-duplicate" : "distinct"))
+            print("probability \(ProbabilityText.format(probability)) \(duplicate ? "near-duplicate" : "distinct")")
         case .json:
             print(
-                String(
-                    format: "{\"probability\":%.3f,\"duplicate\":%@,\"threshold\":%.4g}", probability,
-                    duplicate ? "true" : "false", cutoff))
+                "{\"probability\":\(ProbabilityText.format(probability)),\"duplicate\":\(duplicate),"
+                    + "\"threshold\":\(ProbabilityText.format(cutoff))}")
         }
+    }
+}
+
+/// Probabilities for people: three decimals, or as many as it takes (up to six) to tell a value close to 1 from
+/// 1, since thresholds such as 0.9999 live there (`0.99993`, not `1.000`, for a pair just below it).
+enum ProbabilityText {
+    static func format(_ probability: Double) -> String {
+        guard probability.isFinite else { return "null" }
+        let gap = 1 - probability
+        let decimals = gap > 0 && gap < 0.001 ? min(6, Int((-log10(gap)).rounded(.up)) + 1) : 3
+        return String(format: "%.\(decimals)f", probability)
     }
 }

@@ -30,7 +30,7 @@ struct QueryCommand: AsyncParsableCommand {
     func run() async throws {
         let index = try IndexLocation.open(index: indexOptions.index, model: indexOptions.model)
         for neighbor in try index.nearest(k, toFileAt: file) {
-            print(String(format: "%.3f  ", neighbor.probability) + neighbor.path.description)
+            print(ProbabilityText.format(neighbor.probability) + "  " + neighbor.path.description)
         }
     }
 }
