@@ -116,9 +116,22 @@ final class IndexingEngine: @unchecked Sendable {
             try indexReady()
             return true
         } catch {
-            logger.error("indexing failed: \(error)")
+            logger.error("\(Self.explain(error, reportPath: report.path))")
             return false
         }
+    }
+
+    /// A failed batch in words for whoever reads the journal: which file, what the system said, what happens next.
+    static func explain(_ error: any Error, reportPath: String) -> String {
+        let retry = "their files are not indexed and are read and reported again by the rescan that retries"
+        if let error = error as? FileSystemError, error.path == RawPath(reportPath) {
+            return "cannot write the report log \(reportPath): \(error.reason); findings not written are held back: "
+                + retry
+        }
+        if let error = error as? IndexError {
+            return "cannot write the \(error); the files of the failed transaction are not indexed: " + retry
+        }
+        return "indexing failed: \(error)"
     }
 
     /// The reasons of the batch's rescans, or nil when it has none.

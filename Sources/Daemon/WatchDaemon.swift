@@ -54,7 +54,8 @@ public struct WatchDaemon: Sendable {
         // inotify first: from here on nothing that happens in the folders is missed, while the model and the
         // index load.
         let watcher = try Watcher(
-            roots: roots, settleSeconds: settings.settleSeconds, queue: queue, counters: counters, logger: logger)
+            roots: roots, settleSeconds: settings.settleSeconds,
+            unwatchedRescanSeconds: settings.unwatchedRescanSeconds, queue: queue, counters: counters, logger: logger)
         let setup = try await watcher.start()
         let engine: IndexingEngine
         let report: ReportLog
@@ -92,7 +93,8 @@ public struct WatchDaemon: Sendable {
                     .init(service: NotifierService(notifier: notifier, status: status), serviceName: "notifier"),
                     .init(
                         service: PeriodicRescanService(
-                            queue: queue, counters: counters, interval: settings.rescanIntervalSeconds),
+                            queue: queue, counters: counters, interval: settings.rescanIntervalSeconds,
+                            unwatchedInterval: settings.unwatchedRescanSeconds),
                         serviceName: "periodic-rescan"),
                     .init(
                         service: IndexingService(queue: queue, engine: engine, logger: logger), serviceName: "indexer"),
@@ -199,24 +201,31 @@ private struct NotifierService: Service {
     }
 }
 
-/// Rescans every `interval` seconds when asked to, and every 300 s while the watch limit leaves folders unwatched.
+/// Rescans every `interval` seconds when asked to, and every `unwatchedInterval` seconds while the watch limit
+/// leaves folders unwatched.
 private struct PeriodicRescanService: Service {
     let queue: EventQueue
     let counters: DaemonCounters
     let interval: Double
+    let unwatchedInterval: Double
 
     func run() async throws {
-        var waited = 0.0
+        let clock = ContinuousClock()
+        var last = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
-            waited += 10
-            let due =
-                counters.watchesIncomplete.load(ordering: .relaxed) ? min(interval > 0 ? interval : 300, 300) : interval
-            if due > 0 && waited >= due {
+            // Checked a few times per period, so that a short one (a small tree, a test) is kept; at most every 10 s.
+            let tick = currentInterval > 0 ? min(10, currentInterval / 4) : 10
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(tick)) }
+            let due = currentInterval
+            if due > 0 && clock.now - last >= .seconds(due) {
                 queue.offer(rescan: "periodic")
-                waited = 0
+                last = clock.now
             }
         }
+    }
+
+    private var currentInterval: Double {
+        counters.watchesIncomplete.load(ordering: .relaxed) ? unwatchedInterval : interval
     }
 }
 

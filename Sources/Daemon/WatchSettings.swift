@@ -21,13 +21,19 @@ public struct WatchSettings: Sendable, Equatable {
     public var workers: Int?
     /// Events waiting for the indexer; when more arrive, the daemon drops them and reconciles with a rescan.
     public var queueCapacity: Int = 8192
-    /// Seconds between full reconciliation scans; 0 means only at start-up and after a queue overflow (a folder
-    /// the watch limit left unwatched is still rescanned every 300 s).
+    /// Seconds between full reconciliation scans; 0 means only at start-up and after a queue overflow (folders
+    /// the watch limit left unwatched are still rescanned: see `unwatchedRescanSeconds`).
     public var rescanIntervalSeconds: Double = 0
     /// The least severe diagnostics written to standard error.
     public var logLevel: Logger.Level = .info
 
     public init() {}
+
+    /// How often folders the inotify watch limit left unwatched are rescanned: every `rescanIntervalSeconds` when
+    /// set, at most every 300 s.
+    public var unwatchedRescanSeconds: Double {
+        rescanIntervalSeconds > 0 ? min(rescanIntervalSeconds, 300) : 300
+    }
 
     /// The configuration file's keys, in the order the example file lists them.
     public static let fileKeys = [

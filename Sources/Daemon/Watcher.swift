@@ -11,9 +11,9 @@ public struct WatchError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         if errorNumber == ENOSPC {
-            return "\(path): cannot watch: the inotify watch limit is reached (fs.inotify.max_user_watches = "
-                + "\(Watcher.maxUserWatches.map(String.init) ?? "unknown")); raise it with `sysctl -w "
-                + "fs.inotify.max_user_watches=1048576` and keep it in /etc/sysctl.d/90-twindup-inotify.conf"
+            return "\(path): cannot watch: the inotify watch limit is reached (\(Watcher.watchLimits)); raise it "
+                + "with `sysctl -w fs.inotify.max_user_watches=1048576` and keep it in "
+                + "/etc/sysctl.d/90-twindup-inotify.conf"
         }
         return "\(path): cannot watch: \(String(cString: strerror(errorNumber)))"
     }
@@ -34,9 +34,21 @@ final class Watcher: Sendable {
     /// Only one watcher per process: the library's state is global.
     private static let running = Atomic<Bool>(false)
 
-    static var maxUserWatches: Int? {
-        (try? String(contentsOfFile: "/proc/sys/fs/inotify/max_user_watches", encoding: .utf8))
-            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    static var maxUserWatches: Int? { number(in: "/proc/sys/fs/inotify/max_user_watches") }
+
+    /// The limits in force: the system's, and the lower one of this user namespace (a container's) when set.
+    static var watchLimits: String {
+        let system = "fs.inotify.max_user_watches = \(maxUserWatches.map(String.init) ?? "unknown")"
+        guard let namespace = number(in: "/proc/sys/user/max_inotify_watches"), let maxUserWatches,
+            namespace < maxUserWatches
+        else { return system }
+        return system + "; this user namespace allows \(namespace), user.max_inotify_watches"
+    }
+
+    private static func number(in file: String) -> Int? {
+        (try? String(contentsOfFile: file, encoding: .utf8)).flatMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 
     /// The events every watch asks for. IN_ONLYDIR: a folder replaced by a file between the walk and the watch is
@@ -50,6 +62,8 @@ final class Watcher: Sendable {
     private static let abandonedPrefix = "\u{1}twindup-abandoned/"
 
     private let roots: [RawPath]
+    /// How often folders the watch limit left out are rescanned (said in the error, done by the daemon).
+    private let unwatchedRescanSeconds: Double
     private let queue: EventQueue
     private let counters: DaemonCounters
     private let logger: Logger
@@ -60,9 +74,11 @@ final class Watcher: Sendable {
     private let finished = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     init(
-        roots: [RawPath], settleSeconds: Double, queue: EventQueue, counters: DaemonCounters, logger: Logger
+        roots: [RawPath], settleSeconds: Double, unwatchedRescanSeconds: Double, queue: EventQueue,
+        counters: DaemonCounters, logger: Logger
     ) throws {
         self.roots = roots
+        self.unwatchedRescanSeconds = unwatchedRescanSeconds
         self.queue = queue
         self.counters = counters
         self.logger = logger
@@ -159,7 +175,11 @@ final class Watcher: Sendable {
                     setup.resume(throwing: error)
                     return
                 }
-                logger.error("\(error); until then, the folders left unwatched are found by rescans every 300 s")
+                logger.error(
+                    """
+                    \(error); until then, the folders left unwatched are found by rescans every \
+                    \(Self.seconds(unwatchedRescanSeconds)) s
+                    """)
                 incomplete = true
             }
         }
@@ -239,7 +259,9 @@ final class Watcher: Sendable {
             case .watch(let folder):
                 if let error = watch(folder) {
                     if error.errorNumber == ENOSPC {
-                        logger.error("\(error); until then, it is found by rescans every 300 s")
+                        logger.error(
+                            "\(error); until then, it is found by rescans every \(Self.seconds(unwatchedRescanSeconds)) s"
+                        )
                         counters.watchesIncomplete.store(true, ordering: .relaxed)
                     } else if error.errorNumber != ENOENT {
                         logger.warning("\(error); its files are found by rescans only")
@@ -299,6 +321,11 @@ final class Watcher: Sendable {
         guard !bytes.isEmpty, bytes.first != 1 else { return nil }
         while bytes.count > 1 && bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         return RawPath(bytes: bytes)
+    }
+
+    /// A number of seconds without a needless fraction: `300`, `0.5`.
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     /// Seconds on the monotonic clock.

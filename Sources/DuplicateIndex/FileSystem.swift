@@ -13,8 +13,20 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     public var errorNumber: Int32
 
     public var description: String {
-        "\(path): \(operation): \(String(cString: strerror(errorNumber)))"
+        "\(path): \(operation): \(reason)"
     }
+
+    /// The system's words for the error, with its symbolic name for the common ones a reader searches for:
+    /// `No space left on device (ENOSPC)`.
+    public var reason: String {
+        let words = String(cString: strerror(errorNumber))
+        return Self.names[errorNumber].map { "\(words) (\($0))" } ?? words
+    }
+
+    private static let names: [Int32: String] = [
+        ENOSPC: "ENOSPC", EDQUOT: "EDQUOT", EROFS: "EROFS", EIO: "EIO", EACCES: "EACCES", EPERM: "EPERM",
+        EFBIG: "EFBIG", ENOENT: "ENOENT", EMFILE: "EMFILE", ENFILE: "ENFILE",
+    ]
 }
 
 /// The system calls the index and the scan make, in one place. Each is checked; each failure becomes a
@@ -68,19 +80,26 @@ enum FileSystem {
     }
 
     /// Reads a regular file whole, refusing one larger than `maxBytes`, and returns its identity as of the read
-    /// (`fstat` of the opened file, so the identity and the bytes belong together). Symbolic links are refused.
+    /// (`fstat` of the opened file, so the identity and the bytes belong together). Returns nil when the path is
+    /// no longer a regular file: a symbolic link, FIFO, socket or device swapped in since it was listed. It is
+    /// opened without blocking (a FIFO opened for reading would wait for a writer forever) and without becoming
+    /// a controlling terminal.
     static func readRegularFile(
         _ path: RawPath, maxBytes: Int
-    ) throws(FileSystemError) -> (bytes: [UInt8], identity: FileIdentity) {
-        let descriptor = path.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
-        guard descriptor >= 0 else { throw FileSystemError(path: path, operation: "open", errorNumber: errno) }
+    ) throws(FileSystemError) -> (bytes: [UInt8], identity: FileIdentity)? {
+        let descriptor = path.withCString { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) }
+        guard descriptor >= 0 else {
+            // ELOOP: the last component is a symbolic link; ENXIO: a socket, or a device without its driver.
+            if errno == ELOOP || errno == ENXIO || errno == ENODEV { return nil }
+            throw FileSystemError(path: path, operation: "open", errorNumber: errno)
+        }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             throw FileSystemError(path: path, operation: "fstat", errorNumber: errno)
         }
         let status = Status(info)
-        guard status.kind == .regular else { throw FileSystemError(path: path, operation: "open", errorNumber: EINVAL) }
+        guard status.kind == .regular else { return nil }
         guard status.identity.size <= Int64(maxBytes) else {
             throw FileSystemError(path: path, operation: "read", errorNumber: EFBIG)
         }

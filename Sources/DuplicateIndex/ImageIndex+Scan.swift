@@ -72,8 +72,18 @@ extension ImageIndex {
     }
 
     /// Reads and decodes `items` on `options.workers` threads, at most a bounded number ahead, while this thread
-    /// embeds them in batches, searches, reports and commits in batched transactions.
+    /// embeds them in batches, searches, reports and commits in batched transactions. After a failure (the report
+    /// log or the index on a full disk) nothing uncommitted is left in the search matrix.
     func process(
+        _ items: [ScanItem], options: ScanOptions, report: ReportLog?, summary: inout ScanSummary,
+        progress: (ScanProgress) -> Void
+    ) throws {
+        try keepingMatrixInStep {
+            try processInStep(items, options: options, report: report, summary: &summary, progress: progress)
+        }
+    }
+
+    private func processInStep(
         _ items: [ScanItem], options: ScanOptions, report: ReportLog?, summary: inout ScanSummary,
         progress: (ScanProgress) -> Void
     ) throws {

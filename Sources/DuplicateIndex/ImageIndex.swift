@@ -12,6 +12,9 @@ public final class ImageIndex {
     public var decoder = ImageDecoder()
     /// The writer lock when held for the index's whole life (the daemon); otherwise each write takes it.
     private var heldLock: IndexWriterLock?
+    /// Set when a write failed after changing `matrix` but before committing (a full disk): the matrix then holds
+    /// rows the store does not, and lacks rows it does. The next write reloads it from the store.
+    private var matrixNeedsReload = false
 
     /// Opens (or creates) the index at `path`; see `IndexStore.init` for `adoptingModel`.
     public init(path: String, detector: TwinDetector, adoptingModel: Bool = false) throws(IndexError) {
@@ -85,6 +88,21 @@ public final class ImageIndex {
     }
 
     func replaceMatrixRows(removing ids: Set<Int64>) { matrix.remove(ids: ids) }
+
+    /// Runs `body`, which changes the matrix ahead of the store; if it fails, the matrix is reloaded from the store
+    /// before it is used again, so that no file matches a row that was never committed (its own, say).
+    func keepingMatrixInStep<Result>(_ body: () throws -> Result) throws -> Result {
+        if matrixNeedsReload {
+            matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
+            matrixNeedsReload = false
+        }
+        do {
+            return try body()
+        } catch {
+            matrixNeedsReload = true
+            throw error
+        }
+    }
 
     func addMatrixRow(id: Int64, embedding: [Float]) { matrix.append(id: id, embedding: embedding) }
 }

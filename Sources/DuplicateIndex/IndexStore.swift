@@ -94,6 +94,10 @@ public final class IndexStore: Sendable {
                         + "a backup) and scan again to build a new index")
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 return IndexError(.busy, path: path, cause: "\(error.message ?? "locked") (another twindup?)")
+            case .SQLITE_FULL:
+                return IndexError(
+                    .io, path: path,
+                    cause: "\(error.message ?? "database or disk is full") (ENOSPC): free space on its file system")
             default:
                 if error.message?.contains("migration") == true {
                     return IndexError(.unknownSchema, path: path, cause: error.message ?? "")

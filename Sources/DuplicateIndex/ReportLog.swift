@@ -17,6 +17,8 @@ public final class ReportLog: Sendable {
         descriptor.withLock { _ = close($0) }
     }
 
+    /// Appends the event's line. On failure (a full disk, say) no part of the line stays in the file, so the next
+    /// line cannot be glued to a fragment; the caller keeps what the line reports and tries again later.
     public func append(_ event: ReportEvent) throws(FileSystemError) {
         let line = Array((event.jsonLine + "\n").utf8)
         let failure: Int32? = descriptor.withLock { descriptor in
@@ -25,13 +27,27 @@ public final class ReportLog: Sendable {
                 let count = line.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
                 if count < 0 {
                     if errno == EINTR { continue }
-                    return errno
+                    let failure = errno
+                    if written > 0 { Self.removeFragment(of: written, bytesFrom: descriptor) }
+                    return failure
                 }
                 written += count
             }
             return nil
         }
         if let failure { throw FileSystemError(path: RawPath(path), operation: "write", errorNumber: failure) }
+    }
+
+    /// Cuts the `count` bytes this process just appended off the end of the file, when they are still its end (no
+    /// other writer appended after them). Best effort: standard output (a pipe or terminal) cannot be cut.
+    private static func removeFragment(of count: Int, bytesFrom descriptor: Int32) {
+        // With O_APPEND, the offset after a write is the end of what that write appended.
+        let end = lseek(descriptor, 0, SEEK_CUR)
+        var info = stat()
+        guard end >= count, fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+            info.st_size == end
+        else { return }
+        _ = ftruncate(descriptor, end - off_t(count))
     }
 
     /// Closes the file and opens `path` again, creating it if it was rotated away.

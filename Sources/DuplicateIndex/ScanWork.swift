@@ -20,7 +20,7 @@ enum ScanOutcome: Sendable {
     case copyOfIndexed(ScanItem, FileIdentity, hash: [UInt8], original: IndexedFile)
     /// The same bytes as a file seen earlier in this scan; not decoded.
     case copyOfScanned(ScanItem, FileIdentity, hash: [UInt8])
-    /// Gone since the walk (or since it was indexed).
+    /// Gone since the walk (or since it was indexed), or no longer a regular file.
     case vanished(ScanItem)
     /// Could not be read: a `decode_error`, no row, so the next scan tries again.
     case unreadable(ScanItem, error: String)
@@ -52,7 +52,10 @@ struct ScanWorker: Sendable {
         let bytes: [UInt8]
         let identity: FileIdentity
         do {
-            (bytes, identity) = try FileSystem.readRegularFile(item.path, maxBytes: decoder.limits.maxFileBytes)
+            guard let read = try FileSystem.readRegularFile(item.path, maxBytes: decoder.limits.maxFileBytes) else {
+                return .vanished(item)
+            }
+            (bytes, identity) = read
         } catch {
             if error.errorNumber == ENOENT || error.errorNumber == ENOTDIR { return .vanished(item) }
             if error.errorNumber == EFBIG {

@@ -62,7 +62,11 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(help: "Events waiting for the indexer before the daemon falls back to a rescan (default 8192).")
     var queueCapacity: Int?
 
-    @Option(help: "Seconds between full rescans; 0: only at start-up and after lost events (default 0).")
+    @Option(
+        help: """
+            Seconds between full rescans; 0: only at start-up and after lost events (default 0). Folders the inotify \
+            watch limit leaves unwatched are rescanned this often, at most every 300 s.
+            """)
     var rescanInterval: Double?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")

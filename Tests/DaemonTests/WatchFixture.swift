@@ -17,7 +17,9 @@ final class WatchFixture {
     private(set) var daemon: BackgroundProcess?
     private var starts = 0
 
-    init() throws {
+    /// `reportFolder` and `indexFolder` put the report log and the index in their own folders below the scratch
+    /// folder (to mount a small file system there, say).
+    init(reportFolder: String? = nil, indexFolder: String? = nil) throws {
         let scratch = try TestData.makeScratchDirectory()
         root = URL(fileURLWithPath: scratch.path.resolvingSymlinks)
         watched = root.appendingPathComponent("watched").path
@@ -25,8 +27,8 @@ final class WatchFixture {
         for folder in [watched, outside] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
-        reportPath = root.appendingPathComponent("report.jsonl").path
-        indexPath = root.appendingPathComponent("index.sqlite").path
+        reportPath = root.appendingPathComponent(reportFolder.map { "\($0)/report.jsonl" } ?? "report.jsonl").path
+        indexPath = root.appendingPathComponent(indexFolder.map { "\($0)/index.sqlite" } ?? "index.sqlite").path
         notify = try NotifySocketListener(folder: root)
     }
 
@@ -35,20 +37,28 @@ final class WatchFixture {
         try? FileManager.default.removeItem(at: root)
     }
 
-    /// Starts the daemon and waits for READY=1.
-    func start(_ extra: [String] = [], settle: Double = 0.5) throws {
+    /// Starts the daemon and waits for READY=1, then (unless told not to) for its start-up rescan to be done.
+    /// `launcher` runs it through another program (setpriv, unshare): the launcher's arguments, then the daemon's
+    /// path and arguments.
+    func start(
+        _ extra: [String] = [], settle: Double = 0.5, launcher: [String] = [], waitForStartupScan: Bool = true
+    ) throws {
         let executable = try BuiltExecutable(named: "twindup")
         let arguments =
             ["watch", watched, "--report", reportPath, "--index", indexPath, "--settle", "\(settle)"] + extra
+        let startupScans = ((try? report()) ?? []).filter { $0["reason"] as? String == "startup" }.count
         daemon = try BackgroundProcess(
-            executable.url, arguments, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"],
-            logFolder: root)
+            launcher.first.map { URL(fileURLWithPath: $0) } ?? executable.url,
+            launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable.url.path] + arguments,
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"], logFolder: root)
         starts += 1
         let ready = notify.waitFor("READY=1", count: starts, timeout: 60)
         try #require(ready, "the daemon did not report READY=1; it wrote: \(daemon?.standardError ?? "")")
+        guard waitForStartupScan else { return }
         // The start-up rescan is queued before READY=1; wait until it has run so that tests start from a quiet
         // daemon.
-        try #require(waitForReport { lines in lines.filter { $0["reason"] as? String == "startup" }.count == starts })
+        try #require(
+            waitForReport { lines in lines.filter { $0["reason"] as? String == "startup" }.count > startupScans })
         try #require(waitForIdle())
     }
 
