@@ -95,8 +95,6 @@ let package = Package(
             dependencies: [
                 "Daemon", "DuplicateIndex", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            // What the fault and hostile-input tests showed, for the README.
-            exclude: ["RELIABILITY.md"],
             swiftSettings: strictSwift),
         .testTarget(
             name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"], swiftSettings: strictSwift),
