@@ -78,7 +78,9 @@ struct FaultTests {
         #expect(fixture.stop() == 0)
     }
 
-    @Test("report log on a full file system: an error naming it and ENOSPC, then every held-back finding once freed")
+    @Test(
+        "report log on a full file system: an error naming it and ENOSPC, then every held-back finding once freed",
+        .enabled(if: SystemPrivileges.canMountTmpfs, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
     func reportLogOnAFullFileSystem() throws {
         let fixture = try WatchFixture(reportFolder: "report-fs")
         let small = try SmallFileSystem(mountedOn: fixture.root.path + "/report-fs", bytes: 256 << 10)
@@ -92,7 +94,9 @@ struct FaultTests {
         try expectRecovery(fixture, small, expected: expected)
     }
 
-    @Test("index on a full file system: an error naming it and ENOSPC, then every file indexed and reported once freed")
+    @Test(
+        "index on a full file system: an error naming it and ENOSPC, then every file indexed and reported once freed",
+        .enabled(if: SystemPrivileges.canMountTmpfs, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
     func indexOnAFullFileSystem() throws {
         let fixture = try WatchFixture(indexFolder: "state-fs")
         let small = try SmallFileSystem(mountedOn: fixture.root.path + "/state-fs", bytes: 4 << 20)
@@ -108,7 +112,11 @@ struct FaultTests {
         #expect(try fixture.danglingFindings() == 0)
     }
 
-    @Test("more folders than inotify watches: the error says how to raise the limit, rescans find the rest")
+    @Test(
+        "more folders than inotify watches: the error says how to raise the limit, rescans find the rest",
+        .enabled(
+            if: SystemPrivileges.canLimitInotifyInUserNamespace,
+            "needs a user namespace whose inotify limit it can set (unshare -U -r)"))
     func watchLimitExhausted() throws {
         let fixture = try WatchFixture()
         let folders = (0..<8).map { "folder-\($0)" }
