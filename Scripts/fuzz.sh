@@ -11,7 +11,7 @@
 #
 # Everything lives in .build-fuzz/ (ignored by git): bin/ the fuzzers, corpus/NAME/ the inputs libFuzzer found
 # interesting, kept between runs so that each run resumes where the last one stopped, seeds/exif/ the extracted
-# EXIF seeds, artifacts/ crashing inputs, logs/ each run's output. Rerun one input with
+# EXIF and made JPEG seeds, artifacts/ crashing inputs, logs/ each run's output. Rerun one input with
 #   .build-fuzz/bin/NAME-fuzzer PATH
 #
 # Why the fuzzers are built here with swiftc and clang rather than as SwiftPM targets: SwiftPM builds every
@@ -138,17 +138,37 @@ build() {
                 -o "$bin/$name-fuzzer"
         fi
     done
-    if [[ " ${fuzzers[*]} " == *" exif "* ]]; then
-        if stale "$bin/exif-seed-extractor" "$package/Fuzz/ExifSeedExtractor.swift"; then
-            swiftc -O -parse-as-library "$package/Fuzz/ExifSeedExtractor.swift" -o "$bin/exif-seed-extractor"
-        fi
-        rm -rf "$scratch/seeds/exif"
-        "$bin/exif-seed-extractor" "$scratch/seeds/exif" "$testdata/png" "$testdata/jpeg" "$regressions"
-        # EXIF payloads that once broke the parser are kept as such (*.exif) beside the pictures.
-        [ ! -d "$regressions" ] || find "$regressions" -name '*.exif' -exec cp {} "$scratch/seeds/exif/" \;
-    fi
+    build_seed_tool
+    "$bin/seed-corpus" "$scratch/seeds" "$testdata/png" "$testdata/jpeg" "$regressions"
+    # EXIF payloads that once broke the parser are kept as such (*.exif) beside the pictures.
+    [ ! -d "$regressions" ] || find "$regressions" -name '*.exif' -exec cp {} "$scratch/seeds/exif/" \;
     flock -u 9
     echo "$program: built ${fuzzers[*]} in $((SECONDS - started)) s"
+}
+
+# The seed maker uses twindup's JPEG encoder, so it links a plain (uninstrumented) ImageIO and shim of its own.
+build_seed_tool() {
+    local plain="$scratch/plain"
+    mkdir -p "$plain"
+    local plain_objects=()
+    for source in "$package"/Sources/CTwindupShims/*.c; do
+        local object="$plain/$(basename "$source" .c).o"
+        plain_objects+=("$object")
+        if stale "$object" "$source" "$package"/Sources/CTwindupShims/*.h "$package"/Sources/CTwindupShims/include; then
+            clang -O2 -I"$package/Sources/CTwindupShims/include" $(pkg-config --cflags libpng16 libjpeg) \
+                -c "$source" -o "$object"
+        fi
+    done
+    local flags=(-O -swift-version 6 -I "$scratch/modules" -I "$package/Sources/CPNG" -I "$package/Sources/CJPEG")
+    if stale "$plain/ImageIO.o" "$package/Sources/ImageIO" "$package/Sources/CTwindupShims/include"; then
+        swiftc "${flags[@]}" -enable-testing -wmo -parse-as-library -module-name ImageIO -emit-module \
+            -emit-module-path "$plain/ImageIO.swiftmodule" -c "$package"/Sources/ImageIO/*.swift -o "$plain/ImageIO.o"
+    fi
+    local sources=("$package"/Fuzz/SeedCorpus.swift "$package"/Fuzz/ExifSeeds.swift "$package"/Fuzz/JPEGSeeds.swift)
+    if stale "$bin/seed-corpus" "${sources[@]}" "$plain/ImageIO.o" "${plain_objects[@]}"; then
+        swiftc "${flags[@]}" -parse-as-library -I "$plain" -module-name SeedCorpus "${sources[@]}" "$plain/ImageIO.o" \
+            "${plain_objects[@]}" $(pkg-config --libs libpng16 libjpeg) -o "$bin/seed-corpus"
+    fi
 }
 
 run_fuzzers() {
@@ -162,7 +182,7 @@ run_fuzzers() {
     for name in "${fuzzers[@]}"; do
         case "$name" in
         png) seeds=("$testdata/png") max_len=65536 ;;
-        jpeg) seeds=("$testdata/jpeg") max_len=65536 ;;
+        jpeg) seeds=("$testdata/jpeg" "$scratch/seeds/jpeg") max_len=65536 ;;
         exif) seeds=("$scratch/seeds/exif") max_len=4096 ;;
         esac
         [ ! -d "$regressions" ] || [ "$name" = exif ] || seeds+=("$regressions")

@@ -1,36 +1,22 @@
 import Foundation
 
-/// Writes the EXIF fuzzer's seed corpus: every EXIF payload found in the given pictures (JPEG APP1 `Exif\0\0`
-/// segments, PNG eXIf chunks) plus hand-made ones that reach each branch of the parser. A plain (uninstrumented)
-/// tool built by Scripts/fuzz.sh.
-///
-///     exif-seed-extractor OUTPUT-DIR PICTURE-DIR...
-@main
-struct ExifSeedExtractor {
-    static func main() throws {
-        let arguments = CommandLine.arguments.dropFirst()
-        guard let output = arguments.first, arguments.count >= 2 else {
-            FileHandle.standardError.write(Data("usage: exif-seed-extractor OUTPUT-DIR PICTURE-DIR...\n".utf8))
-            exit(2)
-        }
-        let outputURL = URL(fileURLWithPath: output, isDirectory: true)
-        try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
-        var seeds: [(name: String, bytes: [UInt8])] = handMade()
-        for folder in arguments.dropFirst() {
+/// The EXIF fuzzer's seeds: every EXIF payload found in the given pictures (JPEG APP1 `Exif\0\0` segments, PNG
+/// eXIf chunks) plus hand-made ones that reach each branch of the parser.
+enum ExifSeeds {
+    /// The payloads in every file below `folders`, named after the file they came from, and the hand-made ones.
+    static func all(foundIn folders: [String]) -> [(name: String, bytes: [UInt8])] {
+        var seeds = handMade()
+        for folder in folders {
             let enumerator = FileManager.default.enumerator(atPath: folder)
             while let relative = enumerator?.nextObject() as? String {
                 guard let data = FileManager.default.contents(atPath: folder + "/" + relative) else { continue }
                 let bytes = [UInt8](data)
                 let name = "found-" + relative.replacingOccurrences(of: "/", with: "_")
-                seeds += (jpegPayloads(bytes) + pngPayloads(bytes)).enumerated().map {
-                    ("\(name)-\($0.offset)", $0.element)
-                }
+                let payloads = jpegPayloads(bytes) + pngPayloads(bytes)
+                seeds += payloads.enumerated().map { ("\(name)-\($0.offset)", $0.element) }
             }
         }
-        for seed in seeds {
-            try Data(seed.bytes).write(to: outputURL.appendingPathComponent(seed.name))
-        }
-        print("exif-seed-extractor: \(seeds.count) seeds in \(output)")
+        return seeds
     }
 
     /// The payloads of APP1 segments that start with `Exif\0\0`, without that prefix, up to the first scan.
