@@ -10,8 +10,8 @@
 #   Scripts/fuzz.sh --scratch-path DIR build and keep corpora in DIR instead of .build-fuzz
 #
 # Everything lives in .build-fuzz/ (ignored by git): bin/ the fuzzers, corpus/NAME/ the inputs libFuzzer found
-# interesting, kept between runs so that each run resumes where the last one stopped, seeds/exif/ the extracted
-# EXIF and made JPEG seeds, artifacts/ crashing inputs, logs/ each run's output. Rerun one input with
+# interesting, kept between runs so that each run resumes where the last one stopped, seeds/ the extracted EXIF
+# payloads and the made JPEGs, artifacts/ crashing inputs, logs/ each run's output. Rerun one input with
 #   .build-fuzz/bin/NAME-fuzzer PATH
 #
 # Why the fuzzers are built here with swiftc and clang rather than as SwiftPM targets: SwiftPM builds every
@@ -71,7 +71,7 @@ parse_arguments() {
             shift
             ;;
         -h | --help)
-            sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) fail "unknown argument '$1' (see --help)" ;;
