@@ -18,7 +18,8 @@ static void twindup_jpeg_check_scans(j_common_ptr cinfo) {
     }
     j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
     monitor->guard->scans_read = (uint32_t)decompress->input_scan_number;
-    if (decompress->input_scan_number > (int)monitor->guard->max_scans) {
+    /* Compared unsigned: a limit above INT_MAX would turn negative as an int and refuse every file. */
+    if ((uint32_t)decompress->input_scan_number > monitor->guard->max_scans) {
         twindup_jpeg_guard *guard = monitor->guard;
         guard->failure = TWINDUP_TOO_LARGE;
         snprintf(guard->message, sizeof guard->message, "more than %u progressive scans (a scan bomb)",

@@ -25,6 +25,9 @@ public struct DecodeLimits: Sendable, Equatable {
     }
 
     /// libjpeg's working memory (progressive coefficient buffers hold 2 bytes per sample, up to 4 components),
-    /// with room for its small tables.
-    var maxDecoderBytes: Int { maxPixels * 8 + (64 << 20) }
+    /// with room for its small tables. Saturates rather than overflowing for a pixel limit near `Int.max`.
+    var maxDecoderBytes: Int {
+        let tables = 64 << 20
+        return maxPixels > (Int.max - tables) / 8 ? Int.max : maxPixels * 8 + tables
+    }
 }
