@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 
 /// Pictures that cost the reader far more than they weigh: headers claiming gigapixels, and PNG chunks that
-/// inflate to hundreds of megabytes. Small copies of the ImageIO tests' generators (test targets cannot share
-/// code), written by hand so that the tests need no zlib.
+/// inflate to hundreds of megabytes (the zlib streams come from TestSupport's `ZlibBomb`).
 enum PictureBombs {
     /// A valid PNG whose IHDR claims `width`×`height` 8-bit RGB, followed by a tiny IDAT and IEND.
     static func pngClaiming(width: UInt32, height: UInt32) -> [UInt8] {
@@ -34,7 +34,7 @@ enum PictureBombs {
 
     /// An 8×8 RGB PNG carrying a zTXt chunk that inflates to `inflatedBytes` zeros.
     static func pngWithTextBomb(inflatedBytes: Int) -> [UInt8] {
-        smallPNG(extra: chunk("zTXt", Array("Comment".utf8) + [0, 0] + zlibZeros(inflatedBytes)))
+        smallPNG(extra: chunk("zTXt", Array("Comment".utf8) + [0, 0] + ZlibBomb.stream(zeroCount: inflatedBytes)))
     }
 
     /// An 8×8 RGB PNG carrying an iCCP chunk whose well-formed profile header says, truthfully, that the profile
@@ -49,7 +49,7 @@ enum PictureBombs {
         put(Array("mntrRGB XYZ ".utf8), at: 12)
         put(Array("acsp".utf8), at: 36)
         put([0, 0, 0xF6, 0xD6, 0, 1, 0, 0, 0, 0, 0xD3, 0x2D], at: 68)
-        let stream = zlibZeros(inflatedBytes - header.count, prefix: header)
+        let stream = ZlibBomb.stream(prefix: header, zeroCount: inflatedBytes - header.count)
         return smallPNG(extra: chunk("iCCP", Array("bomb".utf8) + [0, 0] + stream))
     }
 
@@ -70,7 +70,7 @@ enum PictureBombs {
         var deflate: [UInt8] = [0x78, 0x01, 1, UInt8(length & 0xFF), UInt8(length >> 8)]
         deflate += [UInt8(complement & 0xFF), UInt8(complement >> 8)]
         deflate += raw
-        deflate += bigEndian(adler32(raw, thenZeros: 0))
+        deflate += bigEndian(ZlibBomb.adler32(raw, thenZeros: 0))
         let header = bigEndian(UInt32(side)) + bigEndian(UInt32(side)) + [8, 2, 0, 0, 0]
         return pngSignature + chunk("IHDR", header) + extra + chunk("IDAT", deflate) + chunk("IEND", [])
     }
@@ -89,68 +89,5 @@ enum PictureBombs {
         return ~crc
     }
 
-    private static func bigEndian(_ value: UInt32) -> [UInt8] {
-        (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) }
-    }
-
-    // MARK: - zlib
-
-    /// A zlib stream of `prefix` then `zeroCount` zeros, in deflate's fixed Huffman codes: each 258-byte run of
-    /// zeros costs 13 bits.
-    private static func zlibZeros(_ zeroCount: Int, prefix: [UInt8] = []) -> [UInt8] {
-        var bits = BitWriter()
-        bits.write(1, count: 1)  // BFINAL
-        bits.write(1, count: 2)  // BTYPE 01: fixed Huffman codes
-        for byte in prefix { bits.writeLiteral(Int(byte)) }
-        var remaining = zeroCount
-        if remaining > 0 {
-            bits.writeLiteral(0)
-            remaining -= 1
-        }
-        while remaining >= 258 {
-            bits.writeHuffman(0xC5, count: 8)  // length code 285: 258 bytes
-            bits.writeHuffman(0, count: 5)  // distance code 0: distance 1
-            remaining -= 258
-        }
-        for _ in 0..<remaining { bits.writeLiteral(0) }
-        bits.writeHuffman(0, count: 7)  // end of block
-        return [0x78, 0x01] + bits.bytes + bigEndian(adler32(prefix, thenZeros: zeroCount))
-    }
-
-    private static func adler32(_ bytes: [UInt8], thenZeros zeroCount: Int) -> UInt32 {
-        var a: UInt64 = 1
-        var b: UInt64 = 0
-        for byte in bytes {
-            a = (a + UInt64(byte)) % 65521
-            b = (b + a) % 65521
-        }
-        b = (b + a * UInt64(zeroCount % 65521)) % 65521
-        return UInt32(b << 16 | a)
-    }
-
-    /// Deflate's bit order: values least significant bit first, Huffman codes most significant bit first.
-    private struct BitWriter {
-        var bytes: [UInt8] = []
-        private var bitCount = 0
-
-        mutating func write(_ value: Int, count: Int) {
-            for index in 0..<count {
-                if bitCount % 8 == 0 { bytes.append(0) }
-                if (value >> index) & 1 == 1 { bytes[bytes.count - 1] |= UInt8(1 << (bitCount % 8)) }
-                bitCount += 1
-            }
-        }
-
-        mutating func writeHuffman(_ code: Int, count: Int) {
-            for index in stride(from: count - 1, through: 0, by: -1) { write((code >> index) & 1, count: 1) }
-        }
-
-        mutating func writeLiteral(_ value: Int) {
-            if value < 144 {
-                writeHuffman(0x30 + value, count: 8)
-            } else {
-                writeHuffman(0x190 + value - 144, count: 9)
-            }
-        }
-    }
+    private static func bigEndian(_ value: UInt32) -> [UInt8] { ZlibBomb.bigEndian(value) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import TestSupport
 import Testing
 
 /// PNG ancillary chunks that store little and inflate to a lot: the picture must still decode (or be refused)

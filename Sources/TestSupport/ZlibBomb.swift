@@ -1,8 +1,8 @@
 /// zlib streams that inflate to far more than they store, written by hand with deflate's fixed Huffman codes so
 /// that the tests need no zlib: each 258-byte run of zeros costs 13 bits.
-enum ZlibBomb {
+public enum ZlibBomb {
     /// A zlib stream of `prefix` followed by `zeroCount` zero bytes.
-    static func stream(prefix: [UInt8] = [], zeroCount: Int) -> [UInt8] {
+    public static func stream(prefix: [UInt8] = [], zeroCount: Int) -> [UInt8] {
         var bits = BitWriter()
         bits.write(1, count: 1)  // BFINAL
         bits.write(1, count: 2)  // BTYPE 01: fixed Huffman codes
@@ -27,7 +27,7 @@ enum ZlibBomb {
     }
 
     /// Adler-32 of `bytes` followed by `zeroCount` zeros: a zero leaves the first sum alone and adds it to the second.
-    static func adler32(_ bytes: [UInt8], thenZeros zeroCount: Int) -> UInt32 {
+    public static func adler32(_ bytes: [UInt8], thenZeros zeroCount: Int) -> UInt32 {
         var a: UInt64 = 1
         var b: UInt64 = 0
         for byte in bytes {
@@ -38,7 +38,7 @@ enum ZlibBomb {
         return UInt32(b << 16 | a)
     }
 
-    static func bigEndian(_ value: UInt32) -> [UInt8] {
+    public static func bigEndian(_ value: UInt32) -> [UInt8] {
         (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) }
     }
 }
