@@ -119,11 +119,12 @@ public struct WatchDaemon: Sendable {
 
     /// The canonical path of a folder to watch; a missing folder or a file is an error that names it.
     static func watchedRoot(_ folder: String) throws -> RawPath {
-        guard let resolved = realpath(folder, nil) else {
-            throw DaemonError("\(folder): cannot watch: \(String(cString: strerror(errno)))")
+        let path: RawPath
+        do {
+            path = try RawPath.canonical(folder)
+        } catch {
+            throw DaemonError("\(folder): cannot watch: \(String(cString: strerror(error.errorNumber)))")
         }
-        defer { free(resolved) }
-        let path = RawPath(bytes: Array(UnsafeRawBufferPointer(start: resolved, count: strlen(resolved))))
         guard FileIdentity.isDirectory(path) else { throw DaemonError("\(folder): cannot watch: not a folder") }
         return path
     }

@@ -38,6 +38,12 @@ public struct RawPath: Hashable, Sendable, Comparable, CustomStringConvertible {
         return String(decoding: name[(dot + 1)...], as: UTF8.self).lowercased()
     }
 
+    /// The absolute path of `path` with every symbolic link and `..` resolved (`realpath`); the error names the
+    /// path and the cause.
+    public static func canonical(_ path: String) throws(FileSystemError) -> RawPath {
+        try FileSystem.canonical(RawPath(path))
+    }
+
     /// The last component: the file's own name.
     public var lastComponent: [UInt8] {
         Array(bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last ?? [])

@@ -215,11 +215,7 @@ struct BenchWatchCommand: ParsableCommand {
         let parent = scratch ?? FileManager.default.temporaryDirectory.path
         let folder = (parent as NSString).appendingPathComponent("twindup-bench-watch-\(getpid())")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        guard let resolved = realpath(folder, nil) else {
-            throw ValidationError("\(folder): \(String(cString: strerror(errno)))")
-        }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        return try RawPath.canonical(folder).description
     }
 
     /// `twindup scan`'s pipeline on the same files, into a fresh index that holds the original first (as the

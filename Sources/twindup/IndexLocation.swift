@@ -13,13 +13,8 @@ enum IndexLocation {
 
     /// The folder for the index (and, outside systemd, the daemon's report log), created if missing.
     static func stateFolder() throws -> String {
+        if let folder = systemdDirectory("STATE_DIRECTORY") { return folder }
         let environment = ProcessInfo.processInfo.environment
-        // systemd may list several folders separated by colons; twindup's unit names one.
-        if let folder = environment["STATE_DIRECTORY"]?.split(separator: ":").first.map(String.init),
-            folder.hasPrefix("/")
-        {
-            return folder
-        }
         let stateHome =
             environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state"
@@ -32,12 +27,17 @@ enum IndexLocation {
     /// The daemon's report log: `$LOGS_DIRECTORY/report.jsonl` (systemd's `LogsDirectory=`), else beside the index
     /// in the state folder.
     static func defaultReport() throws -> String {
-        if let folder = ProcessInfo.processInfo.environment["LOGS_DIRECTORY"]?.split(separator: ":").first
-            .map(String.init), folder.hasPrefix("/")
-        {
-            return folder + "/report.jsonl"
-        }
+        if let folder = systemdDirectory("LOGS_DIRECTORY") { return folder + "/report.jsonl" }
         return try stateFolder() + "/report.jsonl"
+    }
+
+    /// The folder systemd names in `variable` (`StateDirectory=` and kin). It may list several, separated by
+    /// colons; twindup's unit names one.
+    private static func systemdDirectory(_ variable: String) -> String? {
+        guard let folder = ProcessInfo.processInfo.environment[variable]?.split(separator: ":").first,
+            folder.hasPrefix("/")
+        else { return nil }
+        return String(folder)
     }
 
     /// Opens the index with the chosen model.

@@ -55,15 +55,9 @@ struct ScanCommand: AsyncParsableCommand {
         var display = ProgressDisplay()
         let summary = try index.scan(folders, options: options, report: log) { display.show($0) }
         for problem in summary.walkProblems { FileHandle.standardError.write(Data("twindup: \(problem)\n".utf8)) }
-        let roots = folders.compactMap { try? canonicalPath($0) }
+        let roots = folders.compactMap { try? RawPath.canonical($0) }
         let groups = try index.duplicateGroups(under: roots, threshold: cutoff)
         print(ScanOutput.render(groups: groups, summary: summary, threshold: cutoff, format: format))
-    }
-
-    private func canonicalPath(_ path: String) throws -> RawPath {
-        guard let resolved = realpath(path, nil) else { throw ValidationError("\(path): not found") }
-        defer { free(resolved) }
-        return RawPath(String(cString: resolved))
     }
 }
 
