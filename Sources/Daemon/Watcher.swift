@@ -125,8 +125,7 @@ final class Watcher: Sendable {
     /// Asks the thread to stop; it finishes the queue on its way out.
     func stop() {
         stopRequested.store(true, ordering: .releasing)
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        wake()
     }
 
     /// Waits until the thread has ended.
@@ -144,10 +143,11 @@ final class Watcher: Sendable {
     /// Applies a new settle time (configuration reloaded).
     func setSettleSeconds(_ seconds: Double) {
         settleSeconds.store(seconds.bitPattern, ordering: .relaxed)
-        stop(wakingOnly: true)
+        wake()
     }
 
-    private func stop(wakingOnly: Bool) {
+    /// Ends the thread's `poll` so that it looks at its settings and stop flag again.
+    private func wake() {
         var byte: UInt8 = 0
         _ = write(wakeWrite, &byte, 1)
     }
