@@ -96,7 +96,7 @@ struct EventInterpreter {
         if let pending = pendingMove {
             pendingMove = nil
             if event.mask.contains(.movedTo) && event.cookie == pending.cookie {
-                renamed(from: pending.path, to: path, isDirectory: pending.isDirectory)
+                renamed(from: pending.path, to: path, isDirectory: pending.isDirectory, at: now, identity: identity)
                 return
             }
             movedOut(pending)
@@ -124,15 +124,7 @@ struct EventInterpreter {
         }
         guard FileNames.isIndexable(path) else { return }
         if !event.mask.isDisjoint(with: [.closeWrite, .movedTo]) {
-            let current = identity(path)
-            if current?.size == 0 {
-                // Created and closed empty, to be opened again and written (some writers reserve the name
-                // first): no picture has zero bytes, so it waits like an unclosed file.
-                settle.changed(path, at: now, identity: current)
-                return
-            }
-            settle.forget(path)
-            events.append(.ready(path))
+            arrived(path, at: now, identity: identity)
         } else if !event.mask.isDisjoint(with: [.create, .modify, .attributes]) {
             settle.changed(path, at: now, identity: settle.isPending(path) ? nil : identity(path))
         }
@@ -150,7 +142,10 @@ struct EventInterpreter {
         events += settle.due(at: now, identity: identity).map(WatchEvent.ready)
     }
 
-    private mutating func renamed(from source: RawPath, to destination: RawPath, isDirectory: Bool) {
+    private mutating func renamed(
+        from source: RawPath, to destination: RawPath, isDirectory: Bool, at now: Double,
+        identity: (RawPath) -> FileIdentity?
+    ) {
         if isDirectory {
             settle.move(from: source, to: destination)
             commands.append(.rename(from: source, to: destination))
@@ -160,11 +155,30 @@ struct EventInterpreter {
         settle.forget(source)
         settle.forget(destination)
         switch (FileNames.isIndexable(source), FileNames.isIndexable(destination)) {
-        case (true, true): events.append(.moved(from: source, to: destination))
+        case (true, true):
+            if identity(destination)?.size == 0 {
+                events.append(.removed(source))
+                arrived(destination, at: now, identity: identity)
+            } else {
+                events.append(.moved(from: source, to: destination))
+            }
         case (true, false): events.append(.removed(source))
-        case (false, true): events.append(.ready(destination))
+        case (false, true): arrived(destination, at: now, identity: identity)
         case (false, false): break
         }
+    }
+
+    /// A file closed after writing or renamed into place is ready, unless it is empty: some writers create the name
+    /// first (an atomic write renames its empty temporary file before writing, or a downloader reserves it) and
+    /// write afterwards. No picture has zero bytes, so an empty file waits like an unclosed one.
+    private mutating func arrived(_ path: RawPath, at now: Double, identity: (RawPath) -> FileIdentity?) {
+        let current = identity(path)
+        if current?.size == 0 {
+            settle.changed(path, at: now, identity: current)
+            return
+        }
+        settle.forget(path)
+        events.append(.ready(path))
     }
 
     private mutating func movedOut(_ pending: PendingMove) {

@@ -63,6 +63,25 @@ struct EventInterpreterTests {
         #expect(interpreter.take().events == [.ready(RawPath("/srv/drop/empty.jpg"))])
     }
 
+    @Test("an empty file renamed into place (an atomic create, then written) waits to be written, like an empty close")
+    func emptyRename() {
+        var interpreter = EventInterpreter(roots: [root], settleSeconds: 2)
+        var size: Int64 = 0
+        // Foundation's createFile: an empty temporary file renamed to its name, written after by a second open.
+        interpreter.handle(event([.movedFrom], ".dat.nosync5A0E.DL6mdQ", cookie: 3), at: 0) { _ in identity(size: size)
+        }
+        interpreter.handle(event([.movedTo], "slow.jpg", cookie: 3), at: 0) { _ in identity(size: size) }
+        // An empty picture renamed: its old row leaves, the new name waits.
+        interpreter.handle(event([.movedFrom], "old.jpg", cookie: 4), at: 0) { _ in identity(size: size) }
+        interpreter.handle(event([.movedTo], "new.jpg", cookie: 4), at: 0) { _ in identity(size: size) }
+        #expect(interpreter.take().events == [.removed(RawPath("/srv/drop/old.jpg"))])
+        size = 5000
+        interpreter.handle(event([.closeWrite], "slow.jpg"), at: 1) { _ in identity(size: size) }
+        #expect(interpreter.take().events == [.ready(RawPath("/srv/drop/slow.jpg"))])
+        interpreter.settleDue(at: 2.1) { _ in identity(size: 0) }
+        #expect(interpreter.take().events == [.ready(RawPath("/srv/drop/new.jpg"))], "left empty: read once settled")
+    }
+
     @Test("a rename is one move; out of the tree it is a removal; a temporary name renamed is a new file")
     func renames() {
         var interpreter = EventInterpreter(roots: [root], settleSeconds: 2)
@@ -84,7 +103,9 @@ struct EventInterpreterTests {
         #expect(commands == [.rename(from: RawPath("/srv/drop/old"), to: RawPath("/srv/drop/new"))])
     }
 
-    @Test("a new folder is watched (its files then settle); a deleted one leaves the index; an overflow asks for a rescan")
+    @Test(
+        "a new folder is watched (its files then settle); a deleted one leaves the index; an overflow asks for a rescan"
+    )
     func foldersAndOverflow() {
         var interpreter = EventInterpreter(roots: [root], settleSeconds: 2)
         interpreter.handle(event([.create, .isDirectory], "new"), at: 0) { _ in nil }
