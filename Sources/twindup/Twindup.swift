@@ -7,7 +7,7 @@ struct Twindup: AsyncParsableCommand {
         abstract: "Find near-duplicate images with a twin convolutional network.",
         subcommands: [
             InfoCommand.self, CompareCommand.self, ScanCommand.self, WatchCommand.self, QueryCommand.self,
-            ForgetCommand.self,
+            ForgetCommand.self, ReviewCommand.self, DismissCommand.self,
             ReindexCommand.self, StatsCommand.self, TrainCommand.self, EvalCommand.self, DataCommand.self,
             BenchCommand.self,
         ]
