@@ -114,7 +114,7 @@ Architecture: $architecture
 Maintainer: twindup maintainers <twindup@localhost>
 Installed-Size: $installed_size
 Depends: $depends
-Recommends: systemd, logrotate
+Recommends: systemd, procps, logrotate
 Section: utils
 Priority: optional
 Description: near-duplicate image finder for file servers

@@ -56,6 +56,8 @@ in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DE
 
 echo "apt install ./$(basename "$deb") in the fresh root..."
 in_root apt-get update -qq
+# A kept root from an earlier check: start from no twindup at all.
+in_root apt-get purge -y -qq twindup >/dev/null 2>&1 || true
 in_root apt-get install -y -qq "/tmp/check/$(basename "$deb")" >"$root/tmp/check/apt.log" 2>&1 ||
     { cat "$root/tmp/check/apt.log" >&2; fail "apt install failed"; }
 
