@@ -10,12 +10,14 @@ struct DaemonMetrics: Sendable {
     let report: ReportLog
     /// Seconds since the Unix epoch at which the process started.
     let startTime: Double
+    let modelID: String
 
     init(counters: DaemonCounters, queue: EventQueue, engine: IndexingEngine, report: ReportLog) {
         self.counters = counters
         self.queue = queue
         self.engine = engine
         self.report = report
+        modelID = engine.modelID
         startTime = Self.processStartTime() ?? Date().timeIntervalSince1970
     }
 
@@ -83,7 +85,7 @@ struct DaemonMetrics: Sendable {
             "twindup_process_start_time_seconds", .gauge, help: "Start time of the process since the Unix epoch.",
             startTime)
         out.family("twindup_model_info", .gauge, help: "The model embedding the pictures.")
-        out.sample("twindup_model_info", labels: ["model": engine.modelID], 1)
+        out.sample("twindup_model_info", labels: ["model": modelID], 1)
         out.family("twindup_build_info", .gauge, help: "The twindup program.")
         out.sample("twindup_build_info", labels: ["version": Self.programVersion, "swift": Self.swiftVersion], 1)
         return out.text

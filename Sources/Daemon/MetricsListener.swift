@@ -131,16 +131,21 @@ final class MetricsListener: Sendable {
 
     private func serve(logger: Logger, metrics: @Sendable () -> String) {
         var clients: [Client] = []
+        /// Set when accepting failed for want of descriptors: the waiting connection would wake `poll` at once,
+        /// again and again, so the listening socket rests until then.
+        var acceptingAgainAt: Double?
         defer { for client in clients { close(client.descriptor) } }
         while !stopRequested.load(ordering: .acquiring) {
+            if let again = acceptingAgainAt, again <= Self.now { acceptingAgainAt = nil }
+            let accepting = clients.count < Self.maxClients && acceptingAgainAt == nil
             var descriptors = [
                 pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: clients.count < Self.maxClients ? listening : -1, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: accepting ? listening : -1, events: Int16(POLLIN), revents: 0),
             ]
             for client in clients {
                 descriptors.append(pollfd(fd: client.descriptor, events: client.events, revents: 0))
             }
-            let nextDeadline = clients.map(\.deadline).min()
+            let nextDeadline = (clients.map(\.deadline) + [acceptingAgainAt].compactMap { $0 }).min()
             let timeout = nextDeadline.map { Int32(min(max(0, ($0 - Self.now) * 1000).rounded(.up), 60_000)) } ?? -1
             if poll(&descriptors, nfds_t(descriptors.count), timeout) < 0 {
                 if errno == EINTR { continue }
@@ -167,7 +172,9 @@ final class MetricsListener: Sendable {
                 if keep { open.append(client) } else { close(client.descriptor) }
             }
             clients = open
-            if descriptors[1].revents != 0 { accept(into: &clients, now: now, logger: logger) }
+            if descriptors[1].revents != 0 && !accept(into: &clients, now: now, logger: logger) {
+                acceptingAgainAt = now + 1
+            }
         }
     }
 
@@ -202,16 +209,19 @@ final class MetricsListener: Sendable {
         return true
     }
 
-    private func accept(into clients: inout [Client], now: Double, logger: Logger) {
+    /// Accepts the waiting connections; false when the process or system is out of descriptors.
+    private func accept(into clients: inout [Client], now: Double, logger: Logger) -> Bool {
         while clients.count < Self.maxClients {
             let descriptor = Glibc.accept(listening, nil, nil)
             if descriptor < 0 {
-                // EAGAIN: no one else is waiting. Anything else (ECONNABORTED, EMFILE) leaves the connection to the
-                // next round.
-                if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED {
-                    logger.debug("metrics listener: accept: \(String(cString: strerror(errno)))")
+                // EAGAIN: no one else is waiting. ECONNABORTED: that client gave up. Anything else leaves the
+                // connection to a later round.
+                let number = errno
+                if number == EAGAIN || number == EWOULDBLOCK || number == EINTR || number == ECONNABORTED {
+                    return true
                 }
-                return
+                logger.debug("metrics listener: accept: \(String(cString: strerror(number)))")
+                return number != EMFILE && number != ENFILE && number != ENOBUFS && number != ENOMEM
             }
             // The daemon runs no other program, so close-on-exec set after the accept cannot leak the socket.
             guard fcntl(descriptor, F_SETFD, FD_CLOEXEC) == 0, fcntl(descriptor, F_SETFL, O_NONBLOCK) == 0 else {
@@ -221,6 +231,7 @@ final class MetricsListener: Sendable {
             }
             clients.append(Client(descriptor: descriptor, deadline: now + Self.timeoutSeconds))
         }
+        return true
     }
 
     /// `send` without SIGPIPE (a client that hung up must not kill the daemon).
