@@ -133,6 +133,31 @@ struct MetricsTests {
         #expect(after.value("twindup_files_indexed_total") == 1, "the file was not written at exit")
     }
 
+    @Test("a reload moves the metrics file at once; a new listen address waits for a restart")
+    func reloadMovesTheTextfile() throws {
+        let fixture = try WatchFixture()
+        let config = fixture.root.appendingPathComponent("twindup.toml").path
+        let first = fixture.root.appendingPathComponent("first.prom").path
+        let second = fixture.root.appendingPathComponent("second.prom").path
+        try "metrics_textfile = \"\(first)\"\nmetrics_interval_seconds = 3600\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        try fixture.start(["--config", config])
+        #expect(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: first) }, "\(fixture.standardError)")
+        try "metrics_textfile = \"\(second)\"\nmetrics_interval_seconds = 3600\nmetrics_listen = \"9464\"\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        fixture.daemon?.send(SIGHUP)
+        #expect(
+            waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: second) },
+            "the reloaded metrics file was not written at once: \(fixture.standardError)")
+        let text = try String(contentsOfFile: second, encoding: .utf8)
+        #expect(try Exposition(parsing: text).value("twindup_queue_capacity") == 8192)
+        #expect(
+            fixture.standardError.contains("take effect at the next restart: metrics_listen"),
+            "\(fixture.standardError)")
+        #expect(fixture.isRunning)
+        #expect(fixture.stop() == 0)
+    }
+
     @Test("an address in use stops the start with exit status 78 and a message naming it")
     func addressInUse() throws {
         let fixture = try WatchFixture()
