@@ -4,8 +4,15 @@ import Synchronization
 /// `offer` refuses, the event is lost, and the watcher asks for a rescan instead, which `offer(rescan:)` always
 /// takes (one per reason until the indexer picks it up, so they cannot pile up).
 final class EventQueue: Sendable {
+    /// An event with the moment the watcher handed it over, which is the moment it read the inotify event (or the
+    /// settle time ran out): the start of the daemon's processing latency.
+    struct Entry: Sendable, Equatable {
+        var event: WatchEvent
+        var readAt: ContinuousClock.Instant
+    }
+
     private struct State {
-        var events: [WatchEvent] = []
+        var events: [Entry] = []
         var head = 0
         var waiting: CheckedContinuation<Void, Never>?
         var finished = false
@@ -30,7 +37,7 @@ final class EventQueue: Sendable {
         let (taken, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !state.finished else { return (true, nil) }
             guard state.count < capacity else { return (false, nil) }
-            state.events.append(event)
+            state.events.append(Entry(event: event, readAt: .now))
             defer { state.waiting = nil }
             return (true, state.waiting)
         }
@@ -43,7 +50,7 @@ final class EventQueue: Sendable {
     func offer(rescan reason: String) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.finished, state.queuedRescans.insert(reason).inserted else { return nil }
-            state.events.append(.rescan(reason: reason))
+            state.events.append(Entry(event: .rescan(reason: reason), readAt: .now))
             defer { state.waiting = nil }
             return state.waiting
         }
@@ -51,9 +58,9 @@ final class EventQueue: Sendable {
     }
 
     /// Up to `limit` events in order, waiting while there are none; nil once the queue is finished.
-    func nextBatch(limit: Int) async -> [WatchEvent]? {
+    func nextBatch(limit: Int) async -> [Entry]? {
         while true {
-            let batch = state.withLock { state -> [WatchEvent]? in
+            let batch = state.withLock { state -> [Entry]? in
                 if state.finished { return nil }
                 guard state.count > 0 else { return [] }
                 let end = min(state.events.count, state.head + limit)
@@ -66,7 +73,7 @@ final class EventQueue: Sendable {
                     state.events.removeFirst(state.head)
                     state.head = 0
                 }
-                for case .rescan(let reason) in batch { state.queuedRescans.remove(reason) }
+                for case .rescan(let reason) in batch.map(\.event) { state.queuedRescans.remove(reason) }
                 return batch
             }
             guard let batch else { return nil }

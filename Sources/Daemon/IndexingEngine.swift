@@ -18,6 +18,8 @@ final class IndexingEngine: @unchecked Sendable {
     private let logger: Logger
     private let settings: Mutex<(threshold: Double, workers: Int)>
     private let cancellation = Mutex(ScanCancellation())
+    /// From each ready file's event to its commit.
+    let latency = LatencyHistogram()
     /// Slows every file down, to let tests overflow the queue on a fast machine.
     private let delayPerFile: Double
 
@@ -44,13 +46,16 @@ final class IndexingEngine: @unchecked Sendable {
     var indexedPictures: Int { embedded.load(ordering: .relaxed) }
     private let embedded = Atomic<Int>(0)
 
+    /// The threshold in force (it changes on reload).
+    var threshold: Double { settings.withLock { $0.threshold } }
+
     /// Stops the batch being applied as soon as the files being read are done; they are committed.
     func cancelCurrentWork() {
         cancellation.withLock { $0.cancel() }
     }
 
     /// Applies `events` and returns when they are in the index (or failed: the caller schedules a rescan).
-    func apply(_ events: [WatchEvent]) async -> Bool {
+    func apply(_ events: [EventQueue.Entry]) async -> Bool {
         await withCheckedContinuation { continuation in
             work.async {
                 continuation.resume(returning: self.applyOnQueue(events))
@@ -58,8 +63,8 @@ final class IndexingEngine: @unchecked Sendable {
         }
     }
 
-    private func applyOnQueue(_ events: [WatchEvent]) -> Bool {
-        defer { embedded.store(index.matrix.count, ordering: .relaxed) }
+    private func applyOnQueue(_ entries: [EventQueue.Entry]) -> Bool {
+        defer { refreshSizes() }
         let current = cancellation.withLock { $0 }
         guard !current.isCancelled else { return true }
         var options = settings.withLock { ScanOptions(threshold: $0.threshold, workers: $0.workers) }
@@ -67,16 +72,30 @@ final class IndexingEngine: @unchecked Sendable {
         // Smaller transactions than a batch scan: the daemon commits what it reported promptly.
         options.commitFiles = 64
         options.commitInterval = 0.5
+        let arrivals = Arrivals()
+        options.committed = { [counters, latency] paths in
+            counters.filesIndexed.add(paths.count, ordering: .relaxed)
+            let now = ContinuousClock.now
+            for path in paths {
+                if let readAt = arrivals.take(path) { latency.observe(now - readAt) }
+            }
+        }
+        let events = entries.map(\.event)
         if delayPerFile > 0 { Thread.sleep(forTimeInterval: delayPerFile * Double(events.count)) }
         do {
             if let reasons = Self.rescanReasons(events) {
-                // A rescan reconciles everything, which covers every other event of the batch.
+                // A rescan reconciles everything, which covers every other event of the batch; the files those
+                // events named are timed from their event all the same.
+                for entry in entries {
+                    if case .ready(let path) = entry.event { arrivals.note(path, readAt: entry.readAt) }
+                }
                 for reason in reasons {
                     try report.append(ReportEvent(kind: .rescan, model: index.store.modelID, reason: reason))
+                    counters.countRescan(reason: reason)
                 }
-                counters.rescans.add(1, ordering: .relaxed)
                 let summary = try index.reconcile(roots, options: options, report: report)
                 counters.add(summary)
+                counters.filesSeen.add(summary.added + summary.changed, ordering: .relaxed)
                 let seconds = String(format: "%.1f", summary.seconds)
                 logger.info(
                     """
@@ -87,27 +106,35 @@ final class IndexingEngine: @unchecked Sendable {
                 return true
             }
             var ready: [RawPath] = []
+            func readyNow(_ path: RawPath, readAt: ContinuousClock.Instant) {
+                ready.append(path)
+                arrivals.note(path, readAt: readAt)
+                counters.filesSeen.add(1, ordering: .relaxed)
+            }
             func indexReady() throws {
                 guard !ready.isEmpty else { return }
                 let summary = try index.update(files: ready, options: options, report: report)
                 counters.add(summary)
                 ready = []
             }
-            for event in events {
-                switch event {
+            for entry in entries {
+                switch entry.event {
                 case .ready(let path):
-                    ready.append(path)
+                    readyNow(path, readAt: entry.readAt)
                 case .removed(let path):
                     try indexReady()
                     counters.removed.add(try index.remove(under: path), ordering: .relaxed)
                 case .moved(let source, let destination):
                     try indexReady()
                     let moved = try index.move(from: source, to: destination)
+                    counters.moved.add(moved, ordering: .relaxed)
                     if FileIdentity.isDirectory(destination) {
                         // Files of the folder that were not indexed yet (still settling, say) are found here.
-                        counters.add(try index.reconcile([destination], options: options, report: report))
+                        let summary = try index.reconcile([destination], options: options, report: report)
+                        counters.add(summary)
+                        counters.filesSeen.add(summary.added + summary.changed, ordering: .relaxed)
                     } else if moved == 0 {
-                        ready.append(destination)
+                        readyNow(destination, readAt: entry.readAt)
                     }
                 case .rescan:
                     break
@@ -118,6 +145,16 @@ final class IndexingEngine: @unchecked Sendable {
         } catch {
             logger.error("\(Self.explain(error, reportPath: report.path))")
             return false
+        }
+    }
+
+    /// The gauges of the index's size, after a batch.
+    private func refreshSizes() {
+        embedded.store(index.matrix.count, ordering: .relaxed)
+        do {
+            counters.indexFiles.store(try index.store.fileCount(), ordering: .relaxed)
+        } catch {
+            logger.debug("cannot count the index's files: \(error)")
         }
     }
 
@@ -139,5 +176,23 @@ final class IndexingEngine: @unchecked Sendable {
         var reasons: [String] = []
         for case .rescan(let reason) in events where !reasons.contains(reason) { reasons.append(reason) }
         return reasons.isEmpty ? nil : reasons
+    }
+}
+
+/// When each ready file of a batch was read from inotify, until its row is committed. Shared with the commit
+/// callback, which runs on the indexer's thread too: the lock is never contended.
+private final class Arrivals: Sendable {
+    private let readAt = Mutex<[RawPath: ContinuousClock.Instant]>([:])
+
+    /// The first event for a path counts: that is how long its file waited.
+    func note(_ path: RawPath, readAt instant: ContinuousClock.Instant) {
+        readAt.withLock { times in
+            if let earlier = times[path], earlier <= instant { return }
+            times[path] = instant
+        }
+    }
+
+    func take(_ path: RawPath) -> ContinuousClock.Instant? {
+        readAt.withLock { $0.removeValue(forKey: path) }
     }
 }

@@ -11,6 +11,7 @@ import UnixSignals
 /// - the watcher (its own thread, libinotifytools) turns events into work for
 /// - the indexer (its own queue), which reads, decodes and embeds on all cores, reports and indexes;
 /// - the notifier tells systemd how things are (STATUS=, WATCHDOG=1);
+/// - the metrics file and the metrics listener, when configured, tell Prometheus;
 /// - the signal service reloads on SIGHUP and announces STOPPING=1 first when the group shuts down.
 ///
 /// SIGTERM or SIGINT shut the group down gracefully: the watcher stops, the indexer finishes the files it is
@@ -49,6 +50,8 @@ public struct WatchDaemon: Sendable {
         let notifier = SystemdNotifier()
         let roots = try settings.directories.map(Self.watchedRoot)
         guard !roots.isEmpty else { throw DaemonError("name at least one folder to watch") }
+        // Bound before anything loads, so that an address in use fails start-up at once.
+        let listener = try settings.metricsListen.map { address throws(DaemonError) in try MetricsListener(address) }
         let counters = DaemonCounters()
         let queue = EventQueue(capacity: settings.queueCapacity)
         // inotify first: from here on nothing that happens in the folders is missed, while the model and the
@@ -85,11 +88,29 @@ public struct WatchDaemon: Sendable {
         let status: @Sendable () -> String = {
             counters.statusLine(queueDepth: queue.depth, indexed: engine.indexedPictures)
         }
+        let metrics = DaemonMetrics(counters: counters, queue: queue, engine: engine, report: report)
+        let textfile = MetricsTextfile(
+            path: settings.metricsTextfile, interval: settings.metricsIntervalSeconds, logger: logger,
+            render: { metrics.exposition() })
+        var metricsServices: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: MetricsTextfileService(textfile: textfile), serviceName: "metrics-textfile")
+        ]
+        if let listener {
+            listener.start(logger: logger) { metrics.exposition() }
+            metricsServices.append(
+                .init(service: MetricsListenerService(listener: listener), serviceName: "metrics-listener"))
+            logger.notice("serving metrics at http://\(listener.address)/metrics")
+            if !listener.address.isLoopback {
+                logger.warning(
+                    "metrics at \(listener.address) are reachable from other hosts, and have no authentication")
+            }
+        }
         notifier.notify("READY=1\nSTATUS=\(status())")
 
+        // The group starts services in order and stops them in reverse: the metrics go last, after the indexer.
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
+                services: metricsServices + [
                     .init(service: NotifierService(notifier: notifier, status: status), serviceName: "notifier"),
                     .init(
                         service: PeriodicRescanService(
@@ -101,8 +122,9 @@ public struct WatchDaemon: Sendable {
                     .init(service: WatcherService(watcher: watcher), serviceName: "watcher"),
                     .init(
                         service: SignalService(
-                            notifier: notifier, report: report, engine: engine, watcher: watcher, current: settings,
-                            paths: paths, reloadSettings: reloadSettings, status: status, logger: logger),
+                            notifier: notifier, report: report, engine: engine, watcher: watcher, textfile: textfile,
+                            current: settings, paths: paths, reloadSettings: reloadSettings, status: status,
+                            logger: logger),
                         serviceName: "signals"),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -111,9 +133,12 @@ public struct WatchDaemon: Sendable {
             try await group.run()
         } catch {
             try? report.append(ReportEvent(kind: .stopped, model: engine.modelID, error: "\(error)"))
+            textfile.writeNow()
             throw error
         }
         try report.append(ReportEvent(kind: .stopped, model: engine.modelID))
+        // The last figures, with everything the indexer finished while stopping.
+        textfile.writeNow()
         logger.info("stopped")
     }
 
@@ -133,8 +158,13 @@ public struct WatchDaemon: Sendable {
 /// A problem that stops the daemon from starting, in words for the person starting it.
 public struct DaemonError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// The settings cannot work as given (an address in use, say): retrying without changing them would not help.
+    public var isConfigurationProblem: Bool
 
-    init(_ description: String) { self.description = description }
+    init(_ description: String, isConfigurationProblem: Bool = false) {
+        self.description = description
+        self.isConfigurationProblem = isConfigurationProblem
+    }
 }
 
 /// Runs the watcher thread for the group; shutting down stops it, which ends the queue.
@@ -179,6 +209,25 @@ private struct IndexingService: Service {
         }
         // The queue ends when the watcher stops, which happens first in a shutdown: wait for this service's turn
         // rather than look like a service that failed.
+        try? await gracefulShutdown()
+    }
+}
+
+/// Serves the metrics until the group shuts down (or is cancelled), then closes the listening socket.
+private struct MetricsListenerService: Service {
+    let listener: MetricsListener
+
+    func run() async throws {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await listener.waitUntilFinished()
+            } onGracefulShutdown: {
+                listener.stop()
+            }
+        } onCancel: {
+            listener.stop()
+        }
+        // The thread ends early only after a failure it logged: the daemon goes on without it.
         try? await gracefulShutdown()
     }
 }
@@ -237,6 +286,7 @@ private struct SignalService: Service {
     let report: ReportLog
     let engine: IndexingEngine
     let watcher: Watcher
+    let textfile: MetricsTextfile
     let current: WatchSettings
     let paths: WatchDaemon.Paths
     let reloadSettings: @Sendable () throws -> WatchSettings
@@ -282,6 +332,9 @@ private struct SignalService: Service {
             JournalLogHandler.setLevel(fresh.logLevel)
             logger.notice("log level is now \(fresh.logLevel)")
         }
+        if fresh.metricsTextfile != old.metricsTextfile || fresh.metricsIntervalSeconds != old.metricsIntervalSeconds {
+            textfile.update(path: fresh.metricsTextfile, interval: fresh.metricsIntervalSeconds)
+        }
         var needRestart: [String] = []
         if fresh.directories != old.directories { needRestart.append("watch") }
         if fresh.report != old.report { needRestart.append("report") }
@@ -290,6 +343,7 @@ private struct SignalService: Service {
         if fresh.workers != old.workers { needRestart.append("workers") }
         if fresh.queueCapacity != old.queueCapacity { needRestart.append("queue_capacity") }
         if fresh.rescanIntervalSeconds != old.rescanIntervalSeconds { needRestart.append("rescan_interval_seconds") }
+        if fresh.metricsListen != old.metricsListen { needRestart.append("metrics_listen") }
         if !needRestart.isEmpty {
             logger.warning("changed settings take effect at the next restart: \(needRestart.joined(separator: ", "))")
         }

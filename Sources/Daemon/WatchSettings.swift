@@ -26,6 +26,13 @@ public struct WatchSettings: Sendable, Equatable {
     public var rescanIntervalSeconds: Double = 0
     /// The least severe diagnostics written to standard error.
     public var logLevel: Logger.Level = .info
+    /// A file the metrics are written to, in Prometheus's text format, for node_exporter's textfile collector
+    /// (nil: none).
+    public var metricsTextfile: String?
+    /// Seconds between two writes of `metricsTextfile`.
+    public var metricsIntervalSeconds: Double = 15
+    /// Where the metrics are served over HTTP at /metrics (nil: nowhere).
+    public var metricsListen: ListenAddress?
 
     public init() {}
 
@@ -38,8 +45,11 @@ public struct WatchSettings: Sendable, Equatable {
     /// The configuration file's keys, in the order the example file lists them.
     public static let fileKeys = [
         "watch", "report", "index", "model", "threshold", "settle_seconds", "workers", "queue_capacity",
-        "rescan_interval_seconds", "log_level",
+        "rescan_interval_seconds", "log_level", "metrics_textfile", "metrics_interval_seconds", "metrics_listen",
     ]
+
+    /// The values `metrics_interval_seconds` and `--metrics-interval` accept.
+    public static let metricsIntervalRange = 1.0...3600.0
 
     /// Settings read from a configuration file, with the file's path in every error.
     public static func load(configurationAt path: String) throws(ConfigurationError) -> WatchSettings {
@@ -86,6 +96,21 @@ public struct WatchSettings: Sendable, Equatable {
                     throw fail("one of \(Logger.Level.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
                 }
                 settings.logLevel = level
+            case "metrics_textfile":
+                let path = try entry.value.string.orThrow(fail("a path in quotes (\"\": no file)"))
+                settings.metricsTextfile = path.isEmpty ? nil : path
+            case "metrics_interval_seconds":
+                guard let value = entry.value.number, metricsIntervalRange.contains(value) else {
+                    throw fail("a number of seconds from 1 to 3600")
+                }
+                settings.metricsIntervalSeconds = value
+            case "metrics_listen":
+                let text = try entry.value.string.orThrow(fail("an address in quotes, such as \"127.0.0.1:9464\""))
+                do {
+                    settings.metricsListen = try text.isEmpty ? nil : ListenAddress(parsing: text)
+                } catch {
+                    throw fail("an address such as \"127.0.0.1:9464\" or \"[::1]:9464\"; \(error)")
+                }
             default:
                 throw ConfigurationError(
                     path: path, line: entry.line,
@@ -108,6 +133,9 @@ public struct WatchSettings: Sendable, Equatable {
         lines.append("queue_capacity = \(queueCapacity)")
         lines.append("rescan_interval_seconds = \(rescanIntervalSeconds)")
         lines.append("log_level = \(quoted(logLevel.rawValue))")
+        if let metricsTextfile { lines.append("metrics_textfile = \(quoted(metricsTextfile))") }
+        lines.append("metrics_interval_seconds = \(metricsIntervalSeconds)")
+        if let metricsListen { lines.append("metrics_listen = \(quoted(metricsListen.description))") }
         return lines.joined(separator: "\n")
     }
 }

@@ -4,24 +4,36 @@ import Synchronization
 /// The report log: JSON Lines appended with `O_APPEND`, one `write` per line, so lines from concurrent writers
 /// (another scan, the daemon) never interleave and each event is in the kernel before the next one is handled.
 /// `reopen()` follows logrotate's `create` (the daemon calls it on SIGHUP). The path `-` means standard output.
+/// It counts the lines it wrote by event, so that the daemon's metrics equal the lines in the file exactly.
 public final class ReportLog: Sendable {
+    private struct State {
+        var descriptor: Int32
+        var linesWritten: [ReportEvent.Kind: Int] = [:]
+    }
+
     public let path: String
-    private let descriptor: Mutex<Int32>
+    private let state: Mutex<State>
 
     public init(path: String) throws(FileSystemError) {
         self.path = path
-        descriptor = Mutex(try Self.open(path))
+        state = Mutex(State(descriptor: try Self.open(path)))
     }
 
     deinit {
-        descriptor.withLock { _ = close($0) }
+        state.withLock { _ = close($0.descriptor) }
+    }
+
+    /// Lines of this kind written completely by this log since it was opened (a failed write is not counted).
+    public func linesWritten(_ kind: ReportEvent.Kind) -> Int {
+        state.withLock { $0.linesWritten[kind] ?? 0 }
     }
 
     /// Appends the event's line. On failure (a full disk, say) no part of the line stays in the file, so the next
     /// line cannot be glued to a fragment; the caller keeps what the line reports and tries again later.
     public func append(_ event: ReportEvent) throws(FileSystemError) {
         let line = Array((event.jsonLine + "\n").utf8)
-        let failure: Int32? = descriptor.withLock { descriptor in
+        let failure: Int32? = state.withLock { state in
+            let descriptor = state.descriptor
             var written = 0
             while written < line.count {
                 let count = line.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
@@ -33,6 +45,7 @@ public final class ReportLog: Sendable {
                 }
                 written += count
             }
+            state.linesWritten[event.kind, default: 0] += 1
             return nil
         }
         if let failure { throw FileSystemError(path: RawPath(path), operation: "write", errorNumber: failure) }
@@ -54,9 +67,9 @@ public final class ReportLog: Sendable {
     public func reopen() throws(FileSystemError) {
         guard path != Self.standardOutputPath else { return }
         let fresh = try Self.open(path)
-        descriptor.withLock { descriptor in
-            close(descriptor)
-            descriptor = fresh
+        state.withLock { state in
+            close(state.descriptor)
+            state.descriptor = fresh
         }
     }
 

@@ -185,6 +185,7 @@ struct ScanCommitter {
                 || Date().timeIntervalSince(lastCommit) >= options.commitInterval
         else { return }
         try index.store.commit(batch)
+        if let committed = options.committed, !batch.files.isEmpty { committed(batch.files.map(\.path)) }
         batch = IndexBatch()
         batchPaths = [:]
         lastCommit = Date()

@@ -16,6 +16,9 @@ public struct ScanOptions: Sendable {
     /// Set from another thread to stop a scan early (the daemon shutting down): files already being read are
     /// finished and committed, the rest are left for the next scan.
     public var cancellation: ScanCancellation?
+    /// Called on the scan's own thread right after each transaction commits, with the paths of the rows it added
+    /// (new and changed files, copies, files that failed to decode): the daemon counts and times them.
+    public var committed: (@Sendable ([RawPath]) -> Void)?
 
     public init(threshold: Double, workers: Int = ProcessInfoCores.active) {
         precondition(threshold > 0 && threshold < 1, "the threshold is a probability strictly between 0 and 1")

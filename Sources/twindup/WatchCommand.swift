@@ -17,7 +17,11 @@ struct WatchCommand: AsyncParsableCommand {
             rescan catches up with what changed.
 
             Every option can also be set in the configuration file (--config, TOML; see systemd/twindup.toml); \
-            options on the command line win. Under systemd (Type=notify) it reports readiness, status and \
+            options on the command line win. Prometheus metrics (twindup_*) can be written to a file for \
+            node_exporter (--metrics-textfile) or served over HTTP (--metrics-listen); an address already in use \
+            exits with status 78, like a configuration error.
+
+            Under systemd (Type=notify) it reports readiness, status and \
             watchdog beats; SIGHUP reopens the report log and reloads the configuration; SIGTERM finishes the \
             files being read and exits 0.
 
@@ -72,6 +76,23 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
+    @Option(
+        help: """
+            Write the metrics (Prometheus text format) to this file every --metrics-interval seconds and at exit, \
+            for node_exporter's textfile collector; "" for none (default none).
+            """)
+    var metricsTextfile: String?
+
+    @Option(help: "Seconds between writes of the metrics file, 1 to 3600 (default 15).")
+    var metricsInterval: Double?
+
+    @Option(
+        help: """
+            Serve the metrics at http://ADDRESS/metrics: host:port, [ipv6]:port, or a port alone for 127.0.0.1; \
+            0 picks a free port; "" for none (default none).
+            """)
+    var metricsListen: String?
+
     @Flag(help: "Check the configuration and print the settings in effect, then exit.")
     var checkConfig = false
 
@@ -86,6 +107,16 @@ struct WatchCommand: AsyncParsableCommand {
         if let workers, workers < 0 { throw ValidationError("--workers must be 0 (all cores) or more") }
         if let queueCapacity, queueCapacity < 1 { throw ValidationError("--queue-capacity must be at least 1") }
         if let rescanInterval, rescanInterval < 0 { throw ValidationError("--rescan-interval must be 0 or more") }
+        if let metricsInterval, !WatchSettings.metricsIntervalRange.contains(metricsInterval) {
+            throw ValidationError("--metrics-interval must be 1 to 3600 seconds")
+        }
+        if let metricsListen, !metricsListen.isEmpty {
+            do {
+                _ = try ListenAddress(parsing: metricsListen)
+            } catch {
+                throw ValidationError("--metrics-listen: \(error)")
+            }
+        }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue))")
         }
@@ -104,6 +135,11 @@ struct WatchCommand: AsyncParsableCommand {
         if let queueCapacity { settings.queueCapacity = queueCapacity }
         if let rescanInterval { settings.rescanIntervalSeconds = rescanInterval }
         if let logLevel, let level = Logger.Level(rawValue: logLevel) { settings.logLevel = level }
+        if let metricsTextfile { settings.metricsTextfile = metricsTextfile.isEmpty ? nil : metricsTextfile }
+        if let metricsInterval { settings.metricsIntervalSeconds = metricsInterval }
+        if let metricsListen {
+            settings.metricsListen = try metricsListen.isEmpty ? nil : ListenAddress(parsing: metricsListen)
+        }
         return settings
     }
 
@@ -135,6 +171,9 @@ struct WatchCommand: AsyncParsableCommand {
         daemon.delayPerEvent = testDelayPerEvent
         do {
             try await daemon.run(logger: logger)
+        } catch let error as DaemonError where error.isConfigurationProblem {
+            logger.critical("\(error)")
+            throw ExitCode(78)
         } catch {
             logger.critical("\(error)")
             throw ExitCode.failure

@@ -22,6 +22,9 @@ struct ConfigurationFileTests {
             queue_capacity = 1_000
             rescan_interval_seconds = 3600.0
             log_level = "debug"
+            metrics_textfile = "/var/lib/prometheus/node-exporter/twindup.prom"
+            metrics_interval_seconds = 30
+            metrics_listen = "[::1]:9464"
             """
         let file = try writeScratch(text)
         let settings = try WatchSettings.load(configurationAt: file)
@@ -35,6 +38,9 @@ struct ConfigurationFileTests {
         #expect(settings.queueCapacity == 1000)
         #expect(settings.rescanIntervalSeconds == 3600)
         #expect(settings.logLevel == .debug)
+        #expect(settings.metricsTextfile == "/var/lib/prometheus/node-exporter/twindup.prom")
+        #expect(settings.metricsIntervalSeconds == 30)
+        #expect(settings.metricsListen?.description == "[::1]:9464")
         // What --check-config prints reads back to the same settings.
         let again = try WatchSettings.load(configurationAt: try writeScratch(settings.fileText))
         #expect(again == settings)
@@ -62,6 +68,9 @@ struct ConfigurationFileTests {
             ("log_level = \"loud\"", 1, "log_level must be one of"),
             ("settle_seconds = 2 3", 1, "unexpected text after the value of settle_seconds"),
             ("watch = [\"/a\" \"/b\"]", 1, "expected , or ] in a list"),
+            ("metrics_interval_seconds = 0", 1, "metrics_interval_seconds must be a number of seconds from 1 to 3600"),
+            ("metrics_listen = \"example.com:9464\"", 1, "metrics_listen must be an address such as"),
+            ("metrics_listen = 9464", 1, "metrics_listen must be an address in quotes"),
         ])
     func mistakes(text: String, line: Int, message: String) throws {
         let file = try writeScratch(text)
