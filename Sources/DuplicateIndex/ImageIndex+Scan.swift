@@ -78,6 +78,8 @@ extension ImageIndex {
         _ items: [ScanItem], options: ScanOptions, report: ReportLog?, summary: inout ScanSummary,
         progress: (ScanProgress) -> Void
     ) throws {
+        // Dismissals made by another process (`twindup dismiss` beside the daemon) count from this batch on.
+        try refreshDismissals()
         try keepingMatrixInStep {
             try processInStep(items, options: options, report: report, summary: &summary, progress: progress)
         }

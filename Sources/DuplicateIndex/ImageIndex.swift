@@ -15,12 +15,21 @@ public final class ImageIndex {
     /// Set when a write failed after changing `matrix` but before committing (a full disk): the matrix then holds
     /// rows the store does not, and lacks rows it does. The next write reloads it from the store.
     private var matrixNeedsReload = false
+    /// The pairs never to report, as last read from the store; `refreshDismissals` re-reads them when another
+    /// process (`twindup dismiss`) changed the table.
+    public private(set) var dismissed = DismissedPairs.none
 
     /// Opens (or creates) the index at `path`; see `IndexStore.init` for `adoptingModel`.
     public init(path: String, detector: TwinDetector, adoptingModel: Bool = false) throws(IndexError) {
         self.detector = detector
         store = try IndexStore(path: path, modelID: detector.modelID, adoptingModel: adoptingModel)
         matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
+        try refreshDismissals()
+    }
+
+    /// Re-reads the dismissed pairs if the store's table changed since they were read: one small query when not.
+    public func refreshDismissals() throws(IndexError) {
+        if let newer = try store.dismissedPairs(ifChangedSince: dismissed.generation) { dismissed = newer }
     }
 
     /// The L1 radius in scaled-embedding space within which p ≥ `threshold`.

@@ -11,8 +11,13 @@ import GRDB
 /// - `finding`: each exact or near duplicate found: `file_id` (the file processed later), `match_id`, `event`
 ///   (`exact_duplicate`, `near_duplicate`), `probability`, `threshold`, `model_id`, `found_at` (ms). Findings go
 ///   with either file (`ON DELETE CASCADE`).
+/// - `dismissal` (v2): pairs a person said are not duplicates (`twindup dismiss`), keyed by the two files' content
+///   hashes so that the decision follows the bytes through renames, moves and re-copies: `first_hash` <
+///   `second_hash` bytewise (equal for two identical files), `first_path`/`second_path` the paths of those contents
+///   when dismissed (for display and for `train --feedback`), `dismissed_at` (ms). Every insert or delete bumps
+///   `meta.dismissal_generation`, which other processes (the daemon) poll to know when to re-read the table.
 enum IndexSchema {
-    static let version = 1
+    static let version = 2
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -50,6 +55,28 @@ enum IndexSchema {
                     CREATE INDEX finding_by_match ON finding(match_id);
                     """)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", arguments: ["\(version)"])
+        }
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE dismissal (
+                        id INTEGER PRIMARY KEY,
+                        first_hash BLOB NOT NULL,
+                        second_hash BLOB NOT NULL,
+                        first_path BLOB NOT NULL,
+                        second_path BLOB NOT NULL,
+                        dismissed_at INTEGER NOT NULL,
+                        UNIQUE (first_hash, second_hash)
+                    );
+                    INSERT OR REPLACE INTO meta (key, value) VALUES ('dismissal_generation', '0');
+                    CREATE TRIGGER dismissal_added AFTER INSERT ON dismissal BEGIN
+                        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'dismissal_generation';
+                    END;
+                    CREATE TRIGGER dismissal_removed AFTER DELETE ON dismissal BEGIN
+                        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'dismissal_generation';
+                    END;
+                    INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2');
+                    """)
         }
         return migrator
     }

@@ -52,7 +52,7 @@ public final class IndexStore: Sendable {
 
     /// The model id an existing index was made for (nil for a new or empty file), read through a read-only
     /// connection that also reads every table's root and the file table's index.
-    private static func probe(path: String) throws(IndexError) -> String? {
+    static func probe(path: String) throws(IndexError) -> String? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             (attributes[.size] as? NSNumber)?.intValue ?? 0 > 0
         else { return nil }

@@ -5,6 +5,9 @@ import Foundation
 ///
 /// Report lines are written before their transaction commits: after a crash the files of the lost transaction are
 /// processed again and their lines may appear twice, but none is lost.
+///
+/// Matches whose pair of contents was dismissed (`twindup dismiss`) are neither reported nor recorded; the next
+/// nearest match within the threshold takes a dismissed one's place.
 struct ScanCommitter {
     private struct Decoded {
         var item: ScanItem
@@ -26,8 +29,9 @@ struct ScanCommitter {
     /// Copies of files seen earlier in this scan whose original is not indexed yet, by content hash.
     private var waitingForOriginal: [[UInt8]: [(ScanItem, FileIdentity)]] = [:]
     private var batch = IndexBatch()
-    /// Paths of rows in `batch`, for reporting matches not yet committed.
+    /// Paths and content hashes of rows in `batch`, for reporting matches not yet committed.
     private var batchPaths: [Int64: RawPath] = [:]
+    private var batchHashes: [Int64: [UInt8]] = [:]
     private var lastCommit = Date()
 
     init(index: ImageIndex, options: ScanOptions, report: ReportLog?, replaced: Set<Int64>, nextID: Int64) {
@@ -83,6 +87,8 @@ struct ScanCommitter {
         guard !waitingForEmbedding.isEmpty else { return }
         let pending = waitingForEmbedding
         waitingForEmbedding = []
+        // A long scan sees dismissals made meanwhile from its next batch on.
+        try index.refreshDismissals()
         let embeddings = try index.detector.embed(inputs: pending.map(\.input), threads: options.workers)
         for (entry, embedding) in zip(pending, embeddings) {
             let scaled = index.detector.scaled(embedding)
@@ -96,8 +102,8 @@ struct ScanCommitter {
                     embedding: nil, error: error, summary: &summary)
                 continue
             }
-            let matches = index.matrix.search(within: radius, of: scaled, threads: options.workers)
-                .prefix(options.maxMatchesPerFile)
+            let matches = try undismissed(
+                index.matrix.search(within: radius, of: scaled, threads: options.workers), of: entry.hash)
             let id = try add(
                 entry.item, identity: entry.identity, hash: entry.hash, width: entry.width, height: entry.height,
                 embedding: scaled, error: nil, summary: &summary)
@@ -115,10 +121,12 @@ struct ScanCommitter {
     private mutating func addCopy(
         _ item: ScanItem, identity: FileIdentity, hash: [UInt8], of original: IndexedFile, summary: inout ScanSummary
     ) throws {
-        summary.exactDuplicates += 1
         let id = try add(
             item, identity: identity, hash: hash, width: original.width, height: original.height,
             embedding: original.embedding, error: original.decodeError, summary: &summary)
+        // Two identical files dismissed as a pair silence every copy of those bytes.
+        guard !index.dismissed.contains(hash, hash) else { return }
+        summary.exactDuplicates += 1
         try record(
             .exactDuplicate, id: id, path: item.path, match: original.id, matchPath: original.path, probability: 1)
     }
@@ -138,6 +146,7 @@ struct ScanCommitter {
             embedding: embedding, decodeError: error, modelID: index.store.modelID, addedAt: Date())
         batch.files.append(file)
         batchPaths[id] = item.path
+        batchHashes[id] = hash
         if let embedding { index.addMatrixRow(id: id, embedding: embedding) }
         if let copies = waitingForOriginal.removeValue(forKey: hash) {
             for (copy, copyIdentity) in copies {
@@ -166,6 +175,19 @@ struct ScanCommitter {
         return try index.store.copy(ofContent: hash, excluding: replaced)
     }
 
+    /// The nearest `found` up to the per-file limit, leaving out those whose pair with the contents `hash` was
+    /// dismissed. Contents never dismissed cost one lookup.
+    private func undismissed(_ found: [Neighbor], of hash: [UInt8]) throws -> ArraySlice<Neighbor> {
+        guard index.dismissed.involves(hash) else { return found.prefix(options.maxMatchesPerFile) }
+        var kept: [Neighbor] = []
+        for neighbor in found where kept.count < options.maxMatchesPerFile {
+            let other = try batchHashes[neighbor.id] ?? index.store.contentHash(ofFile: neighbor.id)
+            if let other, index.dismissed.contains(hash, other) { continue }
+            kept.append(neighbor)
+        }
+        return kept[...]
+    }
+
     private func paths(of ids: [Int64]) throws -> [Int64: RawPath] {
         var paths: [Int64: RawPath] = [:]
         var missing: [Int64] = []
@@ -188,6 +210,7 @@ struct ScanCommitter {
         if let committed = options.committed, !batch.files.isEmpty { committed(batch.files.map(\.path)) }
         batch = IndexBatch()
         batchPaths = [:]
+        batchHashes = [:]
         lastCommit = Date()
     }
 }

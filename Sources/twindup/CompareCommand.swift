@@ -1,4 +1,5 @@
 import ArgumentParser
+import DuplicateIndex
 import Foundation
 import ImageIO
 import TwinModel
@@ -8,9 +9,14 @@ struct CompareCommand: AsyncParsableCommand {
         commandName: "compare",
         abstract: "Print the probability that two pictures are near-duplicates, and the verdict.",
         discussion: """
+            For a near-duplicate, a second line says which picture to keep and why: the larger resolution, then \
+            the larger file at the same resolution (less compression), then the older modification time (the \
+            original).
+
             Example:
-              twindup compare holiday.jpg holiday-cropped.jpg
+              twindup compare holiday.jpg holiday-small.jpg
               probability 0.973 near-duplicate
+              keep holiday.jpg: larger resolution (1024×768 against 512×384); delete holiday-small.jpg
             """
     )
 
@@ -43,21 +49,50 @@ struct CompareCommand: AsyncParsableCommand {
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
         let decoder = ImageDecoder()
         let side = detector.inputSide
-        let embeddings = try detector.embed(inputs: [
-            NetworkInput.preprocess(fileAt: first, side: side, decoder: decoder),
-            NetworkInput.preprocess(fileAt: second, side: side, decoder: decoder),
-        ])
+        let images = [
+            try decoder.decode(fileAt: first, minimumShortSide: side),
+            try decoder.decode(fileAt: second, minimumShortSide: side),
+        ]
+        let embeddings = try detector.embed(inputs: images.map { NetworkInput.preprocess($0, side: side) })
         let probability = detector.probability(embeddings[0], embeddings[1])
         let cutoff = threshold ?? detector.defaultThreshold
         let duplicate = probability >= cutoff
+        let suggestion = duplicate ? Self.keepSuggestion(first, images[0], second, images[1]) : nil
         switch format {
         case .text:
             print("probability \(ProbabilityText.format(probability)) \(duplicate ? "near-duplicate" : "distinct")")
+            if let suggestion { print(suggestion.line) }
         case .json:
-            print(
-                "{\"probability\":\(ProbabilityText.format(probability)),\"duplicate\":\(duplicate),"
-                    + "\"threshold\":\(ProbabilityText.format(cutoff))}")
+            var fields = [
+                "\"probability\":\(ProbabilityText.format(probability))", "\"duplicate\":\(duplicate)",
+                "\"threshold\":\(ProbabilityText.format(cutoff))",
+            ]
+            if let suggestion {
+                fields += [
+                    "\"keep\":\(JSONText.quoted(bytes: suggestion.keep.path.bytes))",
+                    "\"delete\":\(JSONText.quoted(bytes: suggestion.delete.path.bytes))",
+                    "\"reason\":\(JSONText.quoted(suggestion.explanation))",
+                ]
+            }
+            print("{" + fields.joined(separator: ",") + "}")
         }
+    }
+
+    /// Which of the two files to keep, from their full resolution and what `stat` says (nil if one vanished).
+    static func keepSuggestion(
+        _ first: String, _ firstImage: Image, _ second: String, _ secondImage: Image
+    )
+        -> KeepSuggestion?
+    {
+        func picture(_ path: String, _ image: Image) -> KeepSuggestion.Picture? {
+            let resolved = (try? RawPath.canonical(path)) ?? RawPath(path)
+            guard let identity = FileIdentity.ofRegularFile(at: resolved) else { return nil }
+            return KeepSuggestion.Picture(
+                path: RawPath(path), width: image.originalWidth, height: image.originalHeight, bytes: identity.size,
+                modificationTime: identity.modificationTime)
+        }
+        guard let one = picture(first, firstImage), let other = picture(second, secondImage) else { return nil }
+        return KeepSuggestion(one, other)
     }
 }
 

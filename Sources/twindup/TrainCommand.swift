@@ -1,4 +1,5 @@
 import ArgumentParser
+import DuplicateIndex
 import Foundation
 import TwinModel
 
@@ -10,6 +11,10 @@ struct TrainCommand: AsyncParsableCommand {
             Reads the manifest (twindup data manifest) and the pictures it lists, trains with checkpoints every \
             --checkpoint-every steps (resume with --resume), validates every --validate-every steps, keeps the \
             best weights, calibrates the head on validation pairs and writes the model with its default threshold.
+
+            With --feedback INDEX, the pairs dismissed in that index (twindup dismiss) join every step as hard \
+            negative pairs: one per eight source pictures of the batch (4 with the default --batch 32), each \
+            weighing as much as a positive pair. Pairs whose pictures are gone are skipped with a warning.
 
             Example (the shipped model):
               Scripts/prepare-training-data.sh ~/.cache/twindup/training-data
@@ -59,6 +64,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Folder caching decoded working pictures between runs.")
     var cache: String?
 
+    @Option(help: "An index whose dismissed pairs (twindup dismiss) are trained on as hard negatives.")
+    var feedback: String?
+
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
 
@@ -89,6 +97,14 @@ struct TrainCommand: AsyncParsableCommand {
             let stamp = ISO8601DateFormatter().string(from: Date())
             // Written straight to the descriptor so progress shows at once when redirected to a log file.
             FileHandle.standardOutput.write(Data("\(stamp) \(line)\n".utf8))
+        }
+        if let feedback {
+            let loaded = try DismissedPairPictures.load(from: try IndexStore(existingAt: feedback))
+            for skipped in loaded.skipped {
+                FileHandle.standardError.write(Data("twindup: warning: \(skipped)\n".utf8))
+            }
+            log("read \(loaded.feedback.pairs.count) dismissed pairs from \(feedback)")
+            run.feedback = loaded.feedback
         }
         if finishFromBest {
             try run.finishFromBest(log: log)

@@ -59,6 +59,42 @@ import Testing
         #expect(throws: TrainingError.self) { try stranger.resume(from: trainer.checkpoint()) }
     }
 
+    /// Two training pictures as one dismissed pair: the network must learn to tell them apart.
+    func feedback(_ pictures: WorkingPictures) -> FeedbackPairs {
+        FeedbackPairs(pairs: [FeedbackPairs.Pair(first: pictures.images[0], second: pictures.images[1], label: "0 | 1")]
+        )
+    }
+
+    @Test(arguments: TrainingConfiguration.LossKind.allCases)
+    func dismissedPairsJoinEveryStepAndResumeBitIdentically(loss: TrainingConfiguration.LossKind) throws {
+        let pictures = try Pictures.working()
+        var configuration = Pictures.tinyConfiguration(steps: 4)
+        configuration.loss = loss
+        let trainer = TwinTrainer(
+            configuration: configuration, training: pictures, architecture: Pictures.tinyArchitecture,
+            feedback: feedback(pictures))
+        var saved: [UInt8] = []
+        for step in 0..<4 {
+            let report = try trainer.trainStep()
+            #expect(report.feedbackPairs == 1, "step \(step) left out the dismissed pair")
+            #expect(report.images == 2 * (configuration.batchSources + 1))
+            #expect(report.loss.isFinite && report.loss >= 0, "\(loss) gave loss \(report.loss)")
+            if step == 1 { saved = trainer.checkpoint().encoded() }
+        }
+        #expect(trainer.feedbackPairsUsed == 4)
+        let resumed = TwinTrainer(
+            configuration: configuration, training: pictures, architecture: Pictures.tinyArchitecture,
+            feedback: feedback(pictures))
+        try resumed.resume(from: SafeTensors(decoding: saved))
+        #expect(resumed.feedbackPairsUsed == 2)
+        while resumed.step < 4 { _ = try resumed.trainStep() }
+        #expect(resumed.checkpoint().encoded() == trainer.checkpoint().encoded(), "a resumed run drifted")
+        // Without the feedback the checkpoint does not fit: the run would silently train on other data.
+        let without = TwinTrainer(
+            configuration: configuration, training: pictures, architecture: Pictures.tinyArchitecture)
+        #expect(throws: TrainingError.self) { try without.resume(from: SafeTensors(decoding: saved)) }
+    }
+
     @Test(arguments: TrainingConfiguration.LossKind.allCases)
     func everyLossTrainsWithoutDiverging(loss: TrainingConfiguration.LossKind) throws {
         var configuration = Pictures.tinyConfiguration(steps: 6)

@@ -58,6 +58,19 @@ struct PairSampler {
         return random.nextUniform() < 0.5 ? (first, second) : (second, first)
     }
 
+    /// The two views of a dismissed pair: its two pictures, each lightly edited a third of the time, in random order.
+    func views(of pair: FeedbackPairs.Pair, random: inout RandomSource) -> (Image, Image) {
+        let light: [EditKind] = [.jpeg, .rescale, .colour, .noise, .blur]
+        var (first, second) = (pair.first, pair.second)
+        if random.nextUniform() < 0.35 {
+            first = editor.apply(light[random.nextInt(below: light.count)], to: first, random: &random)
+        }
+        if random.nextUniform() < 0.35 {
+            second = editor.apply(light[random.nextInt(below: light.count)], to: second, random: &random)
+        }
+        return random.nextUniform() < 0.5 ? (first, second) : (second, first)
+    }
+
     static func drawEdit(_ random: inout RandomSource) -> EditKind {
         let total = editWeights.reduce(0) { $0 + $1.1 }
         var ticket = random.nextInt(below: total)

@@ -16,6 +16,8 @@ public struct TrainingRun {
     /// Precision the default threshold must reach on validation pairs.
     public var targetPrecision = 0.99
     public var commandLine = ""
+    /// Dismissed pairs mixed into the batches as hard negatives (`--feedback`).
+    public var feedback = FeedbackPairs(pairs: [])
 
     public init(
         configuration: TrainingConfiguration, manifest: TrainingManifest, imagesFolder: String, outputPath: String
@@ -52,7 +54,12 @@ public struct TrainingRun {
     public func run(log: @escaping (String) -> Void) throws -> ValidationSummary {
         let training = try loadPictures(.train, log: log)
         let validation = try loadPictures(.validation, log: log)
-        let trainer = TwinTrainer(configuration: configuration, training: training)
+        let trainer = TwinTrainer(configuration: configuration, training: training, feedback: feedback)
+        if !feedback.pairs.isEmpty {
+            log(
+                "feedback: \(feedback.pairs.count) dismissed pairs as hard negatives, "
+                    + "\(feedback.perStep(batchSources: configuration.batchSources)) per step")
+        }
         if resume, let data = FileManager.default.contents(atPath: checkpointPath) {
             try trainer.resume(from: SafeTensors(decoding: [UInt8](data)))
             log("resumed from \(checkpointPath) at step \(trainer.step)")
@@ -77,11 +84,12 @@ public struct TrainingRun {
                 let imagesPerSecond = Double(stepsDone * report.images) / max(elapsed, 1e-9)
                 let remaining = elapsed / Double(max(stepsDone, 1)) * Double(configuration.steps - report.step)
                 let epoch = Double(report.step * configuration.batchSources) / Double(training.images.count)
+                let feedbackText = feedback.pairs.isEmpty ? "" : " feedback pairs used \(trainer.feedbackPairsUsed)"
                 log(
                     String(
                         format: "step %d/%d epoch %.2f loss %.4f lr %.2e grad %.2f %.1f img/s ETA %@", report.step,
                         configuration.steps, epoch, smoothedLoss ?? 0, report.learningRate, report.gradientNorm,
-                        imagesPerSecond, Self.duration(remaining)))
+                        imagesPerSecond, Self.duration(remaining)) + feedbackText)
             }
             if report.step % configuration.checkpointEvery == 0 || report.step == configuration.steps {
                 try trainer.checkpoint().write(to: URL(fileURLWithPath: checkpointPath))

@@ -17,13 +17,18 @@ public final class TwinTrainer {
     let training: WorkingPictures
     let sampler: PairSampler
     let schedule: LearningRateSchedule
+    /// Dismissed pairs mixed into every step as hard negatives (`twindup train --feedback`).
+    let feedback: FeedbackPairs
+    /// Feedback pairs the steps of this trainer have used.
+    public private(set) var feedbackPairsUsed = 0
 
     public init(
         configuration: TrainingConfiguration, training: WorkingPictures,
-        architecture: TwinNetwork.Architecture = .standard
+        architecture: TwinNetwork.Architecture = .standard, feedback: FeedbackPairs = FeedbackPairs(pairs: [])
     ) {
         self.configuration = configuration
         self.training = training
+        self.feedback = feedback
         var headRandom = RandomSource(seed: configuration.seed ^ 0x4845_4144)
         let head: any TwinHead
         switch configuration.head {
@@ -46,6 +51,8 @@ public final class TwinTrainer {
         public var learningRate: Float
         public var gradientNorm: Float
         public var images: Int
+        /// Dismissed pairs in this step's batch.
+        public var feedbackPairs: Int
     }
 
     /// Runs step `step` (zero-based) and advances.
@@ -66,14 +73,17 @@ public final class TwinTrainer {
             let (first, second) = sampler.views(of: item.source, random: &viewRandom)
             return ViewPair(first: first, second: second)
         }
-        let count = sources.count
+        let distinct = feedbackViews()
+        let batch = views + distinct
+        let count = batch.count
         let side = network.architecture.inputSide
         let input = PairSampler.inputTensor(
-            views.map(\.first) + views.map(\.second), side: side, threads: configuration.threads)
+            batch.map(\.first) + batch.map(\.second), side: side, threads: configuration.threads)
         let context = ExecutionContext(mode: .training, threads: configuration.threads)
         let embeddings = try network.tower.forward(input, context: context)
         let width = embeddings.shape[1]
-        let (loss, embeddingGradient) = try lossAndGradient(embeddings: embeddings, count: count, width: width)
+        let (loss, embeddingGradient) = try lossAndGradient(
+            embeddings: embeddings, count: count, width: width, distinctRows: distinct.count)
         guard loss.isFinite else {
             // A diverged step would poison the weights and every checkpoint after it: stop and say where.
             let badInputs = input.scalars.count { !$0.isFinite }
@@ -90,7 +100,26 @@ public final class TwinTrainer {
         optimizer.update(parameters, learningRate: rate)
         for (_, parameter) in parameters { parameter.zeroGradient() }
         step += 1
-        return StepReport(step: step, loss: loss, learningRate: rate, gradientNorm: norm, images: 2 * count)
+        feedbackPairsUsed += distinct.count
+        return StepReport(
+            step: step, loss: loss, learningRate: rate, gradientNorm: norm, images: 2 * count,
+            feedbackPairs: distinct.count)
+    }
+
+    /// This step's feedback pairs, drawn without repeats from their own generator, so that a run without feedback
+    /// draws exactly what it drew before feedback existed.
+    func feedbackViews() -> [ViewPair] {
+        let wanted = min(feedback.perStep(batchSources: configuration.batchSources), feedback.pairs.count)
+        guard wanted > 0 else { return [] }
+        var random = RandomSource(seed: (configuration.seed ^ 0x4645_4544) &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15)
+        var order = Array(feedback.pairs.indices)
+        var chosen: [ViewPair] = []
+        for position in 0..<wanted {
+            order.swapAt(position, position + random.nextInt(below: order.count - position))
+            let (first, second) = sampler.views(of: feedback.pairs[order[position]], random: &random)
+            chosen.append(ViewPair(first: first, second: second))
+        }
+        return chosen
     }
 
     struct SourceSeed: Sendable {
@@ -103,13 +132,17 @@ public final class TwinTrainer {
         var second: Image
     }
 
-    /// The loss of a batch whose rows 0..<count are first views and count..<2·count their second views.
-    func lossAndGradient(embeddings: Tensor, count: Int, width: Int) throws -> (Float, Tensor) {
+    /// The loss of a batch whose rows 0..<count are first views and count..<2·count their second views. The last
+    /// `distinctRows` rows pair two different pictures (dismissed pairs): their own pair is a negative, and pairs
+    /// between two of them count for nothing (one picture may belong to two dismissed pairs).
+    func lossAndGradient(embeddings: Tensor, count: Int, width: Int, distinctRows: Int = 0) throws -> (Float, Tensor) {
         let firstViews = embeddings.batchSlice(0..<count)
         let secondViews = embeddings.batchSlice(count..<(2 * count))
+        let regular = count - distinctRows
+        let bothFeedback = { (i: Int, j: Int) in i >= regular && j >= regular && i != j }
         switch configuration.loss {
         case .bce:
-            return try allPairsCrossEntropy(firstViews, secondViews, count: count, width: width)
+            return try allPairsCrossEntropy(firstViews, secondViews, count: count, width: width, regular: regular)
         case .contrastive:
             // Every positive pair, and for each first view its closest distinct second view.
             var left: [Float] = []
@@ -120,7 +153,7 @@ public final class TwinTrainer {
                 pairIndices.append((i, i))
                 var closest = (i + 1) % count
                 var closestDistance = Float.infinity
-                for j in 0..<count where j != i {
+                for j in 0..<count where j != i && !bothFeedback(i, j) {
                     var distance: Float = 0
                     for k in 0..<width {
                         let d = firstViews.scalars[i * width + k] - secondViews.scalars[j * width + k]
@@ -133,7 +166,7 @@ public final class TwinTrainer {
             for (i, j) in pairIndices {
                 left += firstViews.scalars[(i * width)..<((i + 1) * width)]
                 right += secondViews.scalars[(j * width)..<((j + 1) * width)]
-                similar.append(i == j ? 1 : 0)
+                similar.append(i == j && i < regular ? 1 : 0)
             }
             let result = try Loss.contrastive(
                 Tensor(shape: [pairIndices.count, width], scalars: left),
@@ -148,18 +181,23 @@ public final class TwinTrainer {
             }
             return (result.value, gradient)
         case .triplet:
-            let labels = Array(0..<count) + Array(0..<count)
+            // A dismissed pair's two pictures get labels of their own: negatives of every anchor, no positive.
+            let labels = Array(0..<count) + (0..<count).map { $0 < regular ? $0 : count + $0 }
             let result = try TripletLoss(margin: configuration.tripletMargin, mining: .semiHard)(
                 embeddings, labels: labels)
             return (result.value, result.gradient)
         }
     }
 
-    /// Binary cross-entropy of the head over all count×count (first, second) pairs: the diagonal are the
-    /// near-duplicates, the rest distinct pictures. Both classes weigh half of the loss.
+    /// Binary cross-entropy of the head over all count×count (first, second) pairs: the diagonal of the first
+    /// `regular` rows are the near-duplicates, the rest distinct pictures. Both classes weigh half of the loss; the
+    /// diagonal pair of each later (dismissed) row weighs as much as one near-duplicate pair on top of that, and
+    /// pairs between two dismissed rows are left out.
     func allPairsCrossEntropy(
-        _ firstViews: Tensor, _ secondViews: Tensor, count: Int, width: Int
+        _ firstViews: Tensor, _ secondViews: Tensor, count: Int, width: Int, regular: Int? = nil
     ) throws -> (Float, Tensor) {
+        let regular = regular ?? count
+        let distinctRows = count - regular
         var left = [Float](repeating: 0, count: count * count * width)
         var right = [Float](repeating: 0, count: count * count * width)
         for i in 0..<count {
@@ -177,14 +215,21 @@ public final class TwinTrainer {
             mode: .training)
         var loss: Float = 0
         var logitGradient = Tensor(zeros: [count * count])
-        let positiveWeight = 0.5 / Float(count)
-        let negativeWeight = 0.5 / Float(max(count * count - count, 1))
+        let positiveWeight = 0.5 / Float(max(regular, 1))
+        let negativeWeight = 0.5 / Float(max(count * count - count - distinctRows * (distinctRows - 1), 1))
         for i in 0..<count {
             for j in 0..<count {
                 let pair = i * count + j
                 let z = logits.scalars[pair]
-                let y: Float = i == j ? 1 : 0
-                let weight = i == j ? positiveWeight : negativeWeight
+                let y: Float = i == j && i < regular ? 1 : 0
+                let weight: Float
+                if i == j {
+                    weight = positiveWeight
+                } else if i >= regular && j >= regular {
+                    weight = 0
+                } else {
+                    weight = negativeWeight
+                }
                 loss += weight * (max(z, 0) - z * y + log1p(exp(-abs(z))))
                 logitGradient.scalars[pair] = weight * (Activation.sigmoid(z) - y)
             }
@@ -249,6 +294,7 @@ public final class TwinTrainer {
             tensors: tensors,
             metadata: [
                 "step": String(step), "configuration": configuration.json, "pictures": String(training.images.count),
+                "feedback_pairs": String(feedback.pairs.count), "feedback_pairs_used": String(feedbackPairsUsed),
             ])
     }
 
@@ -263,6 +309,12 @@ public final class TwinTrainer {
         guard checkpoint.metadata["pictures"] == String(training.images.count) else {
             throw TrainingError(
                 "the checkpoint was made with \(checkpoint.metadata["pictures"] ?? "?") training pictures")
+        }
+        let savedFeedback = checkpoint.metadata["feedback_pairs"] ?? "0"
+        guard savedFeedback == String(feedback.pairs.count) else {
+            throw TrainingError(
+                "the checkpoint was made with \(savedFeedback) feedback pairs, not \(feedback.pairs.count): resume "
+                    + "with the same --feedback index, unchanged")
         }
         var model: [String: Tensor] = [:]
         var optimizerState: [String: Tensor] = [:]
@@ -281,6 +333,7 @@ public final class TwinTrainer {
             neighbours = nil
         }
         step = savedStep
+        feedbackPairsUsed = Int(checkpoint.metadata["feedback_pairs_used"] ?? "") ?? 0
     }
 }
 
