@@ -14,7 +14,9 @@ public enum ReviewThumbnail: Sendable, Equatable {
         threads: Int = ProcessInfoCores.active
     ) -> [RawPath: ReviewThumbnail] {
         let distinct = Array(Set(paths))
-        let thumbnails = concurrentMap(distinct, threads: threads) { make(of: $0, longSide: longSide, decoder: decoder) }
+        let thumbnails = concurrentMap(distinct, threads: threads) {
+            make(of: $0, longSide: longSide, decoder: decoder)
+        }
         return Dictionary(uniqueKeysWithValues: zip(distinct, thumbnails))
     }
 

@@ -24,7 +24,8 @@ extension Image {
         guard long > longSide else { return self }
         let scale = Double(longSide) / Double(long)
         return resized(
-            width: max(1, Int((Double(width) * scale).rounded())), height: max(1, Int((Double(height) * scale).rounded())),
+            width: max(1, Int((Double(width) * scale).rounded())),
+            height: max(1, Int((Double(height) * scale).rounded())),
             filter: .areaAverage)
     }
 

@@ -30,15 +30,18 @@ enum HTMLText {
     /// that differ only there still look different and nothing in a name can break the page.
     static func path(_ path: RawPath) -> String {
         var output = ""
+        // At most one of these holds anything at a time: a run of text, or a run of bytes to show as `\xNN`.
         var plain = ""
-        func flush() {
+        var marked: [UInt8] = []
+        func flushPlain() {
             output += escaped(plain)
             plain = ""
         }
-        func mark(_ bytes: ArraySlice<UInt8>) {
-            flush()
-            let hex = bytes.map { "\\x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined()
-            output += "<span class=\"byte\" title=\"a byte that is not printable text\">\(hex)</span>"
+        func flushMarked() {
+            guard !marked.isEmpty else { return }
+            let hex = marked.map { "\\x" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined()
+            output += "<span class=\"byte\" title=\"bytes that are not printable text\">\(hex)</span>"
+            marked = []
         }
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = path.bytes.makeIterator()
@@ -48,16 +51,20 @@ enum HTMLText {
             case .valid(let encoded):
                 let scalar = Unicode.UTF8.decode(encoded)
                 if scalar.properties.generalCategory == .control {
-                    mark(path.bytes[offset..<(offset + encoded.count)])
+                    flushPlain()
+                    marked += path.bytes[offset..<(offset + encoded.count)]
                 } else {
+                    flushMarked()
                     plain.unicodeScalars.append(scalar)
                 }
                 offset += encoded.count
             case .error(let length):
-                mark(path.bytes[offset..<(offset + length)])
+                flushPlain()
+                marked += path.bytes[offset..<(offset + length)]
                 offset += length
             case .emptyInput:
-                flush()
+                flushPlain()
+                flushMarked()
                 return output
             }
         }

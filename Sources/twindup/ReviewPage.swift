@@ -107,11 +107,12 @@ struct ReviewPage {
                 "<td><span class=\"badge \(kind)\">\(kind)</span></td>",
                 "<td class=\"number\" title=\"threshold \(pair.threshold), model \(HTMLText.escaped(pair.modelID))\">"
                     + ProbabilityText.format(pair.probability) + "</td>",
-                "<td>" + sides(a, b) { "<span class=\"path\">" + HTMLText.path($0.path) + "</span>" } + "</td>",
+                "<td class=\"paths\">" + sides(a, b) { "<span class=\"path\">" + HTMLText.path($0.path) + "</span>" }
+                    + "</td>",
                 "<td class=\"number\">" + sides(a, b, Self.pixels) + "</td>",
                 "<td class=\"number\">" + sides(a, b) { Self.bytes($0.size) } + "</td>",
-                "<td class=\"number\">" + sides(a, b) { Self.time($0.modified) } + "</td>",
-                "<td class=\"number\">" + Self.time(pair.foundAt) + "</td>",
+                "<td class=\"date\">" + sides(a, b) { Self.timeCell($0.modified) } + "</td>",
+                "<td class=\"date\">" + Self.timeCell(pair.foundAt) + "</td>",
             ]
             let keys =
                 "data-probability=\"\(pair.probability)\" data-found=\"\(Self.milliseconds(pair.foundAt))\" "
@@ -126,7 +127,9 @@ struct ReviewPage {
         for (number, group) in groups.enumerated() {
             list += "<section class=\"group\"><h3>Group \(number + 1): \(group.count) files</h3><div class=\"members\">"
             for path in group {
-                let facts = files[path].map { "\(Self.pixels($0)) · \(Self.bytes($0.size)) · \(Self.time($0.modified))" }
+                let facts = files[path].map {
+                    "\(Self.pixels($0)) · \(Self.bytes($0.size)) · \(Self.time($0.modified))"
+                }
                 list += """
                     <figure>\(thumbnail(path))<figcaption><span class="path">\(HTMLText.path(path))</span>\
                     <span class="facts">\(facts ?? "")</span></figcaption></figure>
@@ -155,7 +158,8 @@ struct ReviewPage {
         case .picture?:
             return "<span class=\"thumb \(thumbnailClasses[path] ?? "")\" role=\"img\" aria-label=\"\(label)\"></span>"
         case .unavailable(let reason)?:
-            return "<span class=\"thumb missing\" role=\"img\" aria-label=\"\(label)\">\(HTMLText.escaped(reason))</span>"
+            return
+                "<span class=\"thumb missing\" role=\"img\" aria-label=\"\(label)\">\(HTMLText.escaped(reason))</span>"
         case nil:
             return "<span class=\"thumb missing\" role=\"img\" aria-label=\"\(label)\">no thumbnail</span>"
         }
@@ -197,6 +201,14 @@ struct ReviewPage {
         return String(
             format: "%04d-%02d-%02d %02d:%02d:%02d UTC", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
             parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    /// `time(date)` in a table cell: it may break between the day and the clock, never inside either.
+    static func timeCell(_ date: Date) -> String {
+        let text = time(date)
+        guard let space = text.firstIndex(of: " ") else { return text }
+        let (day, clock) = (text[..<space], text[text.index(after: space)...])
+        return "<span class=\"nowrap\">\(day)</span> <span class=\"nowrap\">\(clock)</span>"
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }

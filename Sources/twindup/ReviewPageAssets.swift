@@ -37,6 +37,9 @@ enum ReviewPageAssets {
         .path { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
         .byte { color: #b3261e; background: #fde7e4; border-radius: 2px; }
         .number { white-space: nowrap; font-variant-numeric: tabular-nums; }
+        td.paths { width: 40%; min-width: 240px; }
+        td.date { font-variant-numeric: tabular-nums; min-width: 96px; }
+        .nowrap { white-space: nowrap; }
         .groups { display: flex; flex-direction: column; gap: 16px; }
         .group { border: 1px solid var(--line); border-radius: 6px; padding: 12px; }
         .members { display: flex; flex-wrap: wrap; gap: 12px; }

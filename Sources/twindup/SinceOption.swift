@@ -31,7 +31,9 @@ struct SinceOption: ExpressibleByArgument, Sendable {
         }
     }
 
-    private static let unitSeconds: [String: Double] = ["s": 1, "m": 60, "min": 60, "h": 3600, "d": 86_400, "w": 604_800]
+    private static let unitSeconds: [String: Double] = [
+        "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86_400, "w": 604_800,
+    ]
 
     /// `24h` and kin: a whole number and a unit.
     private static func duration(_ text: String) -> Double? {

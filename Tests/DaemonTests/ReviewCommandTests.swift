@@ -26,7 +26,7 @@ struct ReviewCommandTests {
     /// hostile and the non-UTF-8 names.
     static func fragment(of path: [UInt8]) -> String {
         let name = Array(path.split(separator: 0x2F).last ?? [])
-        if name == ReviewFixture.hostileName { return "monkey &lt;script&gt;alert(1)&lt;/script&gt;" }
+        if name == ReviewFixture.hostileName { return "monkey &lt;script&gt;alert(1) &amp; &quot;second&quot;" }
         if name == ReviewFixture.invalidName { return "\\xFF\\xFE" }
         return String(decoding: path, as: UTF8.self).replacingOccurrences(of: "&", with: "&amp;")
             .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
@@ -52,13 +52,14 @@ struct ReviewCommandTests {
         for pair in stored {
             let expected = pair.paths.map(Self.fragment)
             #expect(
-                rows.contains { row in expected.allSatisfy(row.contains) && row.contains(pair.exact ? "exact" : "near") },
+                rows.contains { row in expected.allSatisfy(row.contains) && row.contains(pair.exact ? "exact" : "near")
+                },
                 "no row shows the pair \(expected)")
         }
         // The hostile name is text, never markup; its newline is shown, not swallowed.
         #expect(!html.contains("<script>alert"), "a file name was pasted into the page as markup")
         #expect(html.components(separatedBy: "<script").count == 2, "the page holds more than its own script")
-        #expect(html.contains("&lt;/script&gt;") && html.contains("\\x0A") && html.contains("&quot;second&quot;"))
+        #expect(html.contains("\\x0A</span>line &lt;b&gt;.png"), "the newline in a name is not shown")
 
         let files = Set(stored.flatMap(\.paths))
         let thumbnails = try Self.thumbnails(in: html)

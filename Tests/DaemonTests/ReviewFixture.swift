@@ -14,7 +14,7 @@ struct ReviewFixture {
     /// The near-duplicate photo's name (testorig.jpg enlarged 3×): its thumbnail must be shrunk.
     static let enlargedName = "testorig-large.jpg"
     /// A name a page must never paste as markup: a script element, a newline, quotes, an ampersand.
-    static let hostileName = Array("monkey <script>alert(1)</script>\n\"second\" line & more.png".utf8)
+    static let hostileName = Array("monkey <script>alert(1) & \"second\"\nline <b>.png".utf8)
     /// A name that is not UTF-8.
     static let invalidName: [UInt8] = [0xFF, 0xFE] + Array(" monkey.png".utf8)
 
