@@ -16,6 +16,19 @@ extension Image {
             firstWarning: firstWarning)
     }
 
+    /// This image shrunk (area averaging, aspect ratio kept) so that its longer side is at most `longSide` pixels;
+    /// an image already that small is returned as it is.
+    public func fitted(withinLongSide longSide: Int) -> Image {
+        precondition(longSide > 0, "cannot fit an image within \(longSide) pixels")
+        let long = max(width, height)
+        guard long > longSide else { return self }
+        let scale = Double(longSide) / Double(long)
+        return resized(
+            width: max(1, Int((Double(width) * scale).rounded())),
+            height: max(1, Int((Double(height) * scale).rounded())),
+            filter: .areaAverage)
+    }
+
     /// Resamples to `width`×`height` as planar float samples (all red, then green, then blue; 0...255), the
     /// form the network reads. Separable: rows first, then columns.
     func planarSamples(width outputWidth: Int, height outputHeight: Int, filter: ResamplingFilter) -> [Float] {

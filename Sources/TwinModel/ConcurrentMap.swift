@@ -3,7 +3,7 @@ import Synchronization
 
 /// Maps `items` through `transform` on `threads` threads; results keep the input order, so what follows is
 /// deterministic however the work was scheduled.
-func concurrentMap<Item: Sendable, Result: Sendable>(
+public func concurrentMap<Item: Sendable, Result: Sendable>(
     _ items: [Item], threads: Int, _ transform: @Sendable (Item) -> Result
 ) -> [Result] {
     let results = Mutex<[Result?]>(Array(repeating: nil, count: items.count))
