@@ -72,3 +72,12 @@ extension IndexStore {
             addedAt: date(milliseconds: row[first + 6]))
     }
 }
+
+extension KeepSuggestion.Picture {
+    /// The facts of a reviewed file; nil when it never decoded (no resolution known).
+    public init?(_ file: ReviewedFile) {
+        guard let width = file.width, let height = file.height else { return nil }
+        self.init(
+            path: file.path, width: width, height: height, bytes: file.size, modificationTime: file.modificationTime)
+    }
+}

@@ -95,7 +95,7 @@ struct ReviewPage {
             <table id="pair-table">
             <thead><tr><th>Pictures (A | B)</th><th>Kind</th>\(header("probability", "Probability"))\
             \(header("path", "Paths"))<th>Pixels</th>\(header("size", "Size"))<th>Modified</th>\
-            \(header("found", "Found", sorted: true))</tr></thead>
+            \(header("found", "Found", sorted: true))<th>Suggestion</th></tr></thead>
             <tbody>
 
             """
@@ -113,6 +113,8 @@ struct ReviewPage {
                 "<td class=\"number\">" + sides(a, b) { Self.bytes($0.size) } + "</td>",
                 "<td class=\"date\">" + sides(a, b) { Self.timeCell($0.modified) } + "</td>",
                 "<td class=\"date\">" + Self.timeCell(pair.foundAt) + "</td>",
+                "<td class=\"suggestion\">" + Self.suggestion(a, b, offerDismissal: pair.kind != .exactDuplicate)
+                    + "</td>",
             ]
             let keys =
                 "data-probability=\"\(pair.probability)\" data-found=\"\(Self.milliseconds(pair.foundAt))\" "
@@ -120,6 +122,30 @@ struct ReviewPage {
             table += "<tr \(keys)>" + cells.joined() + "</tr>\n"
         }
         return table + "</tbody>\n</table>\n"
+    }
+
+    /// Which file to keep and why, and for a near pair the command that records it as not a duplicate instead.
+    static func suggestion(_ a: ReviewedFile, _ b: ReviewedFile, offerDismissal: Bool) -> String {
+        var cell = ""
+        if let first = KeepSuggestion.Picture(a), let second = KeepSuggestion.Picture(b) {
+            let suggestion = KeepSuggestion(first, second)
+            let side = suggestion.keep.path == a.path ? "A" : "B"
+            cell += "<span class=\"keep\">keep \(side)</span>: \(HTMLText.escaped(suggestion.explanation))"
+        }
+        if offerDismissal, let first = Self.shellQuoted(a.path), let second = Self.shellQuoted(b.path) {
+            let command = "twindup dismiss \(first) \(second)"
+            cell += "<br>not a duplicate? <code class=\"dismiss\">\(HTMLText.escaped(command))</code>"
+        }
+        return cell
+    }
+
+    /// The path as one shell word, or nil when it is not valid UTF-8 or holds control characters (a page cannot
+    /// show such a command so that copying it gives the same bytes).
+    static func shellQuoted(_ path: RawPath) -> String? {
+        guard let text = String(validating: path.bytes, as: UTF8.self),
+            !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f })
+        else { return nil }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     private func groupList() -> String {

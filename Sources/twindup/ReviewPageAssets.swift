@@ -39,6 +39,9 @@ enum ReviewPageAssets {
         .number { white-space: nowrap; font-variant-numeric: tabular-nums; }
         td.paths { width: 40%; min-width: 240px; }
         td.date { font-variant-numeric: tabular-nums; min-width: 96px; }
+        td.suggestion { min-width: 180px; font-size: 0.9em; }
+        td.suggestion .keep { font-weight: 600; }
+        code.dismiss { font-size: 0.85em; word-break: break-all; user-select: all; }
         .nowrap { white-space: nowrap; }
         .groups { display: flex; flex-direction: column; gap: 16px; }
         .group { border: 1px solid var(--line); border-radius: 6px; padding: 12px; }

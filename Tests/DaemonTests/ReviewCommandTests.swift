@@ -56,6 +56,22 @@ struct ReviewCommandTests {
                 },
                 "no row shows the pair \(expected)")
         }
+        // Each pair says which file to keep and why; a near pair whose names can be typed carries its dismiss command.
+        #expect(rows.allSatisfy { $0.contains("class=\"keep\">keep ") }, "a pair has no keep suggestion")
+        #expect(
+            html.contains("larger resolution (681×447 against 227×149)"),
+            "the enlarged photo is not the one to keep over its original")
+        for pair in stored {
+            let typable =
+                !pair.exact
+                && pair.paths.allSatisfy { bytes in
+                    String(validating: bytes, as: UTF8.self).map { !$0.contains("\n") } ?? false
+                }
+            let row = rows.first { row in pair.paths.map(Self.fragment).allSatisfy(row.contains) }
+            #expect(
+                row?.contains("class=\"dismiss\">twindup dismiss ") == typable,
+                "dismiss command shown: \(!typable), for \(pair.paths.map(Self.fragment))")
+        }
         // The hostile name is text, never markup; its newline is shown, not swallowed.
         #expect(!html.contains("<script>alert"), "a file name was pasted into the page as markup")
         #expect(html.components(separatedBy: "<script").count == 2, "the page holds more than its own script")
