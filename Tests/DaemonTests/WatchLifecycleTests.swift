@@ -16,7 +16,8 @@ struct WatchLifecycleTests {
         let pid = try #require(fixture.daemon?.processIdentifier)
         let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
         let inotify = descriptors.filter {
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == "anon_inode:inotify"
+            let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")
+            return target == "anon_inode:inotify"
         }
         try #require(inotify.count == 1, "inotify descriptors: \(inotify)")
         let info = try String(contentsOfFile: "/proc/\(pid)/fdinfo/\(inotify[0])", encoding: .utf8)

@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import NeuralNet
+import Testing
 
 @testable import TwinModel
 
@@ -24,7 +23,8 @@ struct HeadCalibrationTests {
             labels.append(Double(random.nextUniform()) < probability)
         }
         let fit = HeadCalibration.fit(
-            differences: differences, labels: labels, negativeWeight: 1, initialRaw: [Float](repeating: -3, count: width),
+            differences: differences, labels: labels, negativeWeight: 1,
+            initialRaw: [Float](repeating: -3, count: width),
             initialBias: 0)
         let weights = fit.raw.map { HeadCalibration.softplus(Double($0)) }
         // Maximum likelihood: the fit explains the data at least as well as the model that drew it.
