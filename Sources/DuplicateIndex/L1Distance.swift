@@ -21,14 +21,14 @@ enum L1Distance {
         return two[0] + two[1]
     }
 
-    /// Σ over the eight blocks of |block sum of a − block sum of b| is a lower bound of the distance (triangle
+    /// Σ over the sixteen blocks of |block sum of a − block sum of b| is a lower bound of the distance (triangle
     /// inequality per block); the search computes it for eight rows at once.
 
     /// Rows whose block bound is above this cannot be within `radius`, rounding included.
     ///
-    /// Why the margin suffices: computed in Float, each block sum is off by at most 16u·(its |coordinates|) and the
-    /// bound's own sum by 9u relatively (u = 2⁻²⁴), so the computed bound exceeds the true bound by at most
-    /// ≈ 1e-6·(‖a‖₁ + ‖b‖₁) + 6e-7·bound; and the computed distance of 128–256 non-negative terms is at least
+    /// Why the margin suffices: computed in Float, each block sum (of at most 16 coordinates for rows of up to 256)
+    /// is off by at most 16u·(its |coordinates|) and the bound's own sum of 16 terms by 17u relatively
+    /// (u = 2⁻²⁴), so the computed bound exceeds the true bound by at most ≈ 1e-6·(‖a‖₁ + ‖b‖₁) + 1.1e-6·bound; and the computed distance of 128–256 non-negative terms is at least
     /// (1 − 1.6e-5) times the true one. A margin of 1e-4 relative plus 1e-4·(‖a‖₁ + ‖b‖₁) covers both with room,
     /// so a skipped row always has a computed distance above `radius`: skipping never changes a result.
     @inline(__always)
