@@ -17,11 +17,10 @@ final class MetricsListener: Sendable {
     static let timeoutSeconds = 5.0
 
     private let listening: Int32
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let wakePipe: WakePipe
     private let started = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
-    private let finished = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let finished = ThreadCompletion()
 
     init(_ requested: ListenAddress) throws(DaemonError) {
         func failure(_ operation: String, _ number: Int32) -> DaemonError {
@@ -31,7 +30,6 @@ final class MetricsListener: Sendable {
         let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         let descriptor = socket(family, socketType, 0)
         guard descriptor >= 0 else { throw failure("socket", errno) }
-        var pipeEnds: [Int32] = [-1, -1]
         do throws(DaemonError) {
             var on: Int32 = 1
             let size = socklen_t(MemoryLayout<Int32>.size)
@@ -49,28 +47,21 @@ final class MetricsListener: Sendable {
             }
             guard listen(descriptor, 16) == 0 else { throw failure("listen", errno) }
             address = try Self.boundAddress(of: descriptor, requested: requested)
-            guard pipe(&pipeEnds) == 0 else { throw failure("pipe", errno) }
-            for end in pipeEnds {
-                guard fcntl(end, F_SETFD, FD_CLOEXEC) == 0, fcntl(end, F_SETFL, O_NONBLOCK) == 0 else {
-                    close(pipeEnds[0])
-                    close(pipeEnds[1])
-                    throw failure("fcntl", errno)
-                }
+            do {
+                wakePipe = try WakePipe()
+            } catch {
+                throw failure(error.operation, error.errorNumber)
             }
         } catch {
             close(descriptor)
             throw error
         }
         listening = descriptor
-        wakeRead = pipeEnds[0]
-        wakeWrite = pipeEnds[1]
     }
 
     deinit {
         // The thread closes the listening socket when it ends; one never started leaves it here.
         if !started.load(ordering: .acquiring) { close(listening) }
-        close(wakeRead)
-        close(wakeWrite)
     }
 
     /// Starts serving on the thread; `metrics` renders the exposition text for each scrape.
@@ -79,12 +70,7 @@ final class MetricsListener: Sendable {
         let thread = Thread { [self] in
             serve(logger: logger, metrics: metrics)
             close(listening)
-            let waiter = finished.withLock { state in
-                state.done = true
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
+            finished.finish()
         }
         thread.name = "twindup-metrics"
         thread.start()
@@ -93,21 +79,13 @@ final class MetricsListener: Sendable {
     /// Asks the thread to stop: it drops its connections and closes the socket.
     func stop() {
         stopRequested.store(true, ordering: .releasing)
-        var byte: UInt8 = 0
-        _ = write(wakeWrite, &byte, 1)
+        wakePipe.wake()
     }
 
     /// Waits until the thread has ended (at once when it never started).
     func waitUntilFinished() async {
         guard started.load(ordering: .acquiring) else { return }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = finished.withLock { state -> Bool in
-                if state.done { return true }
-                state.waiter = continuation
-                return false
-            }
-            if done { continuation.resume() }
-        }
+        await finished.wait()
     }
 
     // MARK: - The thread
@@ -139,7 +117,7 @@ final class MetricsListener: Sendable {
             if let again = acceptingAgainAt, again <= Self.now { acceptingAgainAt = nil }
             let accepting = clients.count < Self.maxClients && acceptingAgainAt == nil
             var descriptors = [
-                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: accepting ? listening : -1, events: Int16(POLLIN), revents: 0),
             ]
             for client in clients {
@@ -152,10 +130,7 @@ final class MetricsListener: Sendable {
                 logger.error("metrics listener: poll failed: \(String(cString: strerror(errno))); it stops serving")
                 return
             }
-            if descriptors[0].revents != 0 {
-                var drain = [UInt8](repeating: 0, count: 64)
-                while read(wakeRead, &drain, drain.count) > 0 {}
-            }
+            if descriptors[0].revents != 0 { wakePipe.drain() }
             let now = Self.now
             var open: [Client] = []
             for (index, var client) in clients.enumerated() {

@@ -69,9 +69,8 @@ final class Watcher: Sendable {
     private let logger: Logger
     private let settleSeconds: Atomic<UInt64>
     private let stopRequested = Atomic<Bool>(false)
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
-    private let finished = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let wakePipe: WakePipe
+    private let finished = ThreadCompletion()
 
     init(
         roots: [RawPath], settleSeconds: Double, unwatchedRescanSeconds: Double, queue: EventQueue,
@@ -83,20 +82,11 @@ final class Watcher: Sendable {
         self.counters = counters
         self.logger = logger
         self.settleSeconds = Atomic(settleSeconds.bitPattern)
-        var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw WatchError(path: "(wake-up pipe)", errorNumber: errno) }
-        for end in pipeEnds {
-            guard fcntl(end, F_SETFD, FD_CLOEXEC) == 0, fcntl(end, F_SETFL, O_NONBLOCK) == 0 else {
-                throw WatchError(path: "(wake-up pipe)", errorNumber: errno)
-            }
+        do {
+            wakePipe = try WakePipe()
+        } catch {
+            throw WatchError(path: "(wake-up pipe)", errorNumber: error.errorNumber)
         }
-        wakeRead = pipeEnds[0]
-        wakeWrite = pipeEnds[1]
-    }
-
-    deinit {
-        close(wakeRead)
-        close(wakeWrite)
     }
 
     /// Starts the thread: it creates the inotify instance, watches every root recursively and returns what is
@@ -110,12 +100,7 @@ final class Watcher: Sendable {
                 run(reportingSetupTo: continuation)
                 Self.running.store(false, ordering: .releasing)
                 queue.finish()
-                let waiter = finished.withLock { state in
-                    state.done = true
-                    defer { state.waiter = nil }
-                    return state.waiter
-                }
-                waiter?.resume()
+                finished.finish()
             }
             thread.name = "twindup-inotify"
             thread.start()
@@ -130,14 +115,7 @@ final class Watcher: Sendable {
 
     /// Waits until the thread has ended.
     func waitUntilFinished() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = finished.withLock { state -> Bool in
-                if state.done { return true }
-                state.waiter = continuation
-                return false
-            }
-            if done { continuation.resume() }
-        }
+        await finished.wait()
     }
 
     /// Applies a new settle time (configuration reloaded).
@@ -148,8 +126,7 @@ final class Watcher: Sendable {
 
     /// Ends the thread's `poll` so that it looks at its settings and stop flag again.
     private func wake() {
-        var byte: UInt8 = 0
-        _ = write(wakeWrite, &byte, 1)
+        wakePipe.wake()
     }
 
     // MARK: - The thread
@@ -210,17 +187,14 @@ final class Watcher: Sendable {
             publish(&interpreter)
             var descriptors = [
                 pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0),
             ]
             let ready = poll(&descriptors, 2, timeout(for: interpreter))
             if ready < 0 && errno != EINTR {
                 logger.critical("waiting for inotify events failed: \(String(cString: strerror(errno)))")
                 return
             }
-            if descriptors[1].revents != 0 {
-                var drain = [UInt8](repeating: 0, count: 64)
-                while read(wakeRead, &drain, drain.count) > 0 {}
-            }
+            if descriptors[1].revents != 0 { wakePipe.drain() }
         }
     }
 
