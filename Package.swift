@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // setjmp-guarded wrappers: libjpeg and libpng report fatal errors by longjmp, which Swift cannot catch.
         .target(name: "CTwindupShims", dependencies: ["CPNG", "CJPEG"]),
         .target(
@@ -32,7 +33,7 @@ let package = Package(
             dependencies: ["CTwindupShims", "CPNG", "CJPEG"],
             swiftSettings: strictSwift
         ),
-        .target(name: "ImageHashing", swiftSettings: strictSwift),
+        .target(name: "ImageHashing", dependencies: ["CCrypto"], swiftSettings: strictSwift),
         .target(
             name: "NeuralNet",
             dependencies: ["COpenBLAS"],

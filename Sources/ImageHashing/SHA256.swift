@@ -1,131 +1,28 @@
-/// SHA-256 (FIPS 180-4) of a byte stream: the content hash that identifies exact duplicates.
+import CCrypto
+
+/// SHA-256 (FIPS 180-4) of a byte string: the content hash that identifies exact duplicates.
 ///
 /// twindup hashes whole files with it, so it must resist crafted collisions; a fast non-cryptographic
-/// hash would let one file hide behind another.
-public struct SHA256: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
-    )
-    private var pending: [UInt8] = []
-    private var byteCount: UInt64 = 0
-
-    public init() {
-        pending.reserveCapacity(64)
-    }
-
+/// hash would let one file hide behind another. libcrypto computes it: it uses the processor's SHA
+/// instructions where there are some, several times faster than portable code, and a scan hashes every byte
+/// of every file.
+public enum SHA256 {
     /// Hashes `bytes` in one call.
     public static func digest<Bytes: Sequence>(of bytes: Bytes) -> Digest where Bytes.Element == UInt8 {
-        var hasher = SHA256()
-        hasher.update(Array(bytes))
-        return hasher.finalize()
-    }
-
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
-
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        byteCount &+= UInt64(bytes.count)
-        var offset = 0
-        if !pending.isEmpty {
-            let take = min(64 - pending.count, bytes.count)
-            pending.append(contentsOf: bytes[0..<take])
-            offset = take
-            if pending.count == 64 {
-                pending.withUnsafeBytes { compress(block: $0.baseAddress!) }
-                pending.removeAll(keepingCapacity: true)
+        let contiguous = bytes as? [UInt8] ?? Array(bytes)
+        var output = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let succeeded = contiguous.withUnsafeBytes { input in
+            output.withUnsafeMutableBufferPointer { target in
+                EVP_Digest(input.baseAddress, input.count, target.baseAddress, &length, EVP_sha256(), nil)
             }
         }
-        while bytes.count - offset >= 64 {
-            compress(block: bytes.baseAddress! + offset)
-            offset += 64
-        }
-        if offset < bytes.count {
-            pending.append(contentsOf: bytes[offset...])
-        }
+        // EVP_Digest fails only when libcrypto cannot allocate its context or lacks SHA-256: out of memory, where
+        // Swift's own allocations stop the process too. An unhashed file must never pass as a copy of another.
+        precondition(succeeded == 1 && length == 32, "libcrypto could not compute SHA-256")
+        return Digest(bytes: output)
     }
 
-    public consuming func finalize() -> Digest {
-        let bitCount = byteCount &* 8
-        var tail: [UInt8] = [0x80]
-        let padding = (pending.count + 1) % 64 <= 56 ? 56 - (pending.count + 1) % 64 : 120 - (pending.count + 1) % 64
-        tail.append(contentsOf: repeatElement(0, count: padding))
-        for shift in stride(from: 56, through: 0, by: -8) {
-            tail.append(UInt8(truncatingIfNeeded: bitCount >> UInt64(shift)))
-        }
-        let savedCount = byteCount
-        update(tail)
-        byteCount = savedCount
-        precondition(pending.isEmpty, "SHA-256 padding must end on a block boundary")
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
-            bytes.append(contentsOf: [
-                UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8),
-                UInt8(truncatingIfNeeded: word),
-            ])
-        }
-        return Digest(bytes: bytes)
-    }
-
-    private mutating func compress(block: UnsafeRawPointer) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
-            compress(block: block, schedule: schedule)
-        }
-    }
-
-    private mutating func compress(block: UnsafeRawPointer, schedule: UnsafeMutableBufferPointer<UInt32>) {
-        for index in 0..<16 {
-            let bytes = block + index * 4
-            schedule[index] =
-                UInt32(bytes.load(as: UInt8.self)) << 24 | UInt32(bytes.load(fromByteOffset: 1, as: UInt8.self)) << 16
-                | UInt32(bytes.load(fromByteOffset: 2, as: UInt8.self)) << 8
-                | UInt32(bytes.load(fromByteOffset: 3, as: UInt8.self))
-        }
-        for index in 16..<64 {
-            let s0 =
-                schedule[index - 15].rotatedRight(7) ^ schedule[index - 15].rotatedRight(18)
-                ^ (schedule[index - 15] >> 3)
-            let s1 =
-                schedule[index - 2].rotatedRight(17) ^ schedule[index - 2].rotatedRight(19)
-                ^ (schedule[index - 2] >> 10)
-            schedule[index] = schedule[index - 16] &+ s0 &+ schedule[index - 7] &+ s1
-        }
-        var (a, b, c, d, e, f, g, h) = state
-        for index in 0..<64 {
-            let sum1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-            let choice = (e & f) ^ (~e & g)
-            let temp1 = h &+ sum1 &+ choice &+ SHA256.roundConstants[index] &+ schedule[index]
-            let sum0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let temp2 = sum0 &+ majority
-            h = g
-            g = f
-            f = e
-            e = d &+ temp1
-            d = c
-            c = b
-            b = a
-            a = temp1 &+ temp2
-        }
-        state = (
-            state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g,
-            state.7 &+ h
-        )
-    }
-
-    private static let roundConstants: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
-    ]
-
-    /// A 32-byte SHA-256 digest.
     public struct Digest: Hashable, Sendable, CustomStringConvertible {
         public let bytes: [UInt8]
 
@@ -145,13 +42,6 @@ public struct SHA256: Sendable {
             }
             return String(decoding: text, as: UTF8.self)
         }
-    }
-}
-
-extension UInt32 {
-    @inline(__always)
-    fileprivate func rotatedRight(_ count: UInt32) -> UInt32 {
-        (self >> count) | (self << (32 - count))
     }
 }
 

@@ -15,16 +15,30 @@ import Testing
         #expect(SHA256.digest(of: Array(message.utf8)).description == expected)
     }
 
-    @Test func matchesPublishedVectorForOneMillionBytesFedInOddChunks() {
-        var hasher = SHA256()
-        let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 997)
-        var remaining = 1_000_000
-        while remaining > 0 {
-            let size = min(remaining, chunk.count)
-            hasher.update(Array(chunk[0..<size]))
-            remaining -= size
+    @Test func matchesPublishedVectorForOneMillionBytes() {
+        let message = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(
+            SHA256.digest(of: message).description == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+        )
+    }
+
+    /// Lengths around the 64-byte block and the 56-byte padding boundary, where a hash's padding goes wrong.
+    @Test func agreesWithSha256sumAroundBlockBoundaries() throws {
+        for length in [1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 4097] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            input.fileHandleForWriting.write(Data(bytes))
+            try input.fileHandleForWriting.close()
+            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(SHA256.digest(of: bytes).description == String(printed.prefix(64)), "\(length) bytes")
         }
-        #expect(hasher.finalize().description == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test func agreesWithSha256sumOnRealFiles() throws {
