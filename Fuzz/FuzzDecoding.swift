@@ -31,9 +31,11 @@ enum FuzzDecoding {
             precondition(
                 image.width <= image.originalWidth && image.height <= image.originalHeight,
                 "decoded \(image.width)x\(image.height), larger than the stored picture")
-            // What the daemon does next with every picture: squash it into the network's input square. Any size
-            // or aspect ratio a decoder can produce must resample within the buffers.
-            let input = NetworkInput.preprocess(image, side: networkSide)
+            // What the daemon does next with every picture: cut off uniform borders and squash it into the
+            // network's input square. Any size or aspect ratio a decoder can produce must trim and resample within
+            // the buffers.
+            let input = NetworkInput.preprocess(
+                image, preparation: InputPreparation(side: networkSide, trimsBorders: true))
             precondition(input.count == 3 * networkSide * networkSide, "network input of \(input.count) samples")
             // Interpolation weights sum to 1 only up to Float rounding, so 255 can come out a few ulps above 1.
             precondition(input.allSatisfy { (-1e-5...(1 + 1e-5)).contains($0) }, "network input sample outside 0...1")

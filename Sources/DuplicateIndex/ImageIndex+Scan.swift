@@ -94,7 +94,8 @@ extension ImageIndex {
         let replaced = Set(items.compactMap(\.replacing))
         replaceMatrixRows(removing: replaced)
         let worker = ScanWorker(
-            decoder: decoder, side: detector.inputSide, store: store, claims: ContentClaims(), replaced: replaced)
+            decoder: decoder, preparation: detector.inputPreparation, store: store, claims: ContentClaims(),
+            replaced: replaced)
         let next = Counter()
         let finished = DispatchGroup()
         for _ in 0..<min(options.workers, max(1, items.count)) {

@@ -40,7 +40,7 @@ public final class ImageIndex {
 
     /// The scaled embedding of one picture file.
     public func scaledEmbedding(ofFileAt path: String) throws -> [Float] {
-        let input = try NetworkInput.preprocess(fileAt: path, side: detector.inputSide, decoder: decoder)
+        let input = try NetworkInput.preprocess(fileAt: path, preparation: detector.inputPreparation, decoder: decoder)
         return detector.scaled(try detector.embed(inputs: [input])[0])
     }
 

@@ -42,7 +42,7 @@ final class ContentClaims: Sendable {
 /// immutable or synchronised.
 struct ScanWorker: Sendable {
     let decoder: ImageDecoder
-    let side: Int
+    let preparation: InputPreparation
     let store: IndexStore
     let claims: ContentClaims
     /// Rows being replaced in this scan: their old bytes are not a copy to take.
@@ -75,9 +75,9 @@ struct ScanWorker: Sendable {
         do {
             var work = DecodeWork()
             let image = try decoder.decode(
-                bytes: bytes, path: item.path.description, minimumShortSide: side, work: &work)
+                bytes: bytes, path: item.path.description, minimumShortSide: preparation.side, work: &work)
             return .decoded(
-                item, identity, hash: hash, input: NetworkInput.preprocess(image, side: side),
+                item, identity, hash: hash, input: NetworkInput.preprocess(image, preparation: preparation),
                 width: image.originalWidth, height: image.originalHeight)
         } catch {
             return .undecodable(item, identity, hash: hash, error: "\(error.code): \(error.cause)")

@@ -21,13 +21,23 @@ public final class TwinNetwork {
         public var stemChannels: Int
         public var blocks: [Block]
         public var embeddingWidth: Int
+        /// The embedding is the mean of the tower's embeddings of the picture and of its mirror image, so that a
+        /// mirrored copy embeds exactly like its original (at twice the cost).
+        public var mirrorInvariant: Bool
+        /// Uniform borders are cut off before the picture is squashed to the input square (`BorderTrimming`).
+        public var trimsBorders: Bool
 
-        public init(inputSide: Int, inputChannels: Int = 3, stemChannels: Int, blocks: [Block], embeddingWidth: Int) {
+        public init(
+            inputSide: Int, inputChannels: Int = 3, stemChannels: Int, blocks: [Block], embeddingWidth: Int,
+            mirrorInvariant: Bool = false, trimsBorders: Bool = false
+        ) {
             self.inputSide = inputSide
             self.inputChannels = inputChannels
             self.stemChannels = stemChannels
             self.blocks = blocks
             self.embeddingWidth = embeddingWidth
+            self.mirrorInvariant = mirrorInvariant
+            self.trimsBorders = trimsBorders
         }
 
         /// The network twindup ships: 96×96 RGB in, 128 floats out, about 84 MFLOP per image.
@@ -87,8 +97,23 @@ public final class TwinNetwork {
         tower.namedParameters + head.namedParameters
     }
 
-    /// Floating-point operations to embed one image.
-    public var flopsPerImage: Int { tower.flops(for: [1] + architecture.inputShape) }
+    /// Floating-point operations to embed one image (both passes when mirror-invariant).
+    public var flopsPerImage: Int {
+        tower.flops(for: [1] + architecture.inputShape) * (architecture.mirrorInvariant ? 2 : 1)
+    }
+
+    /// Embeddings `[N, width]` of a batch `[N, C, H, W]`: the tower's, or with `mirrorInvariant` the mean of the
+    /// tower's for each picture and its mirror image. In training mode `embeddingBackward` follows.
+    public func embed(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
+        try MirrorInvariance.embed(
+            input, through: tower, mirrorInvariant: architecture.mirrorInvariant, context: context)
+    }
+
+    /// Backpropagates the gradient of the loss with respect to `embed`'s output through the tower.
+    public func embeddingBackward(_ gradient: Tensor, context: ExecutionContext) throws(NeuralNetError) {
+        let towerGradient = architecture.mirrorInvariant ? MirrorInvariance.splitGradient(gradient) : gradient
+        _ = try tower.backward(towerGradient, context: context)
+    }
 
     public func load(_ weights: SafeTensors) throws(NeuralNetError) { try weights.assign(to: namedParameters) }
 

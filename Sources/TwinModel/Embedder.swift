@@ -9,15 +9,15 @@ struct Embedder {
 
     /// One embedding row per image, `[images.count, width]` flattened row-major.
     func embed(_ images: [Image]) throws -> [[Float]] {
-        let side = network.architecture.inputSide
+        let preparation = network.architecture.inputPreparation
         let context = ExecutionContext(mode: .inference, threads: threads)
         var rows: [[Float]] = []
         rows.reserveCapacity(images.count)
         var start = 0
         while start < images.count {
             let batch = Array(images[start..<min(start + batchSize, images.count)])
-            let output = try network.tower.forward(
-                PairSampler.inputTensor(batch, side: side, threads: threads), context: context)
+            let output = try network.embed(
+                PairSampler.inputTensor(batch, preparation: preparation, threads: threads), context: context)
             let width = output.shape[1]
             for row in 0..<batch.count {
                 rows.append(Array(output.scalars[(row * width)..<((row + 1) * width)]))

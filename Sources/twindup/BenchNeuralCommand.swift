@@ -30,6 +30,7 @@ struct BenchNeuralCommand: AsyncParsableCommand {
         let side = network.architecture.inputSide
         print(
             "network: 96×96 RGB → \(network.architecture.embeddingWidth)-d embedding, \(String(format: "%.1f", flops / 1e6)) MFLOP/image"
+                + (network.architecture.mirrorInvariant ? " (two passes: the picture and its mirror image)" : "")
         )
 
         let peak1 = MatrixBenchmark.sgemmFlops(m: 512, n: 512, k: 512, threads: 1)
@@ -53,7 +54,11 @@ struct BenchNeuralCommand: AsyncParsableCommand {
             for index in images.scalars.indices { images.scalars[index] = random.nextUniform() }
             let context = ExecutionContext(mode: .inference, threads: threads, strategy: strategy)
             let perImage =
-                try time(seconds: seconds) { _ = try folded.forward(images, context: context) } / Double(batch)
+                try time(seconds: seconds) {
+                    _ = try MirrorInvariance.embed(
+                        images, through: folded, mirrorInvariant: network.architecture.mirrorInvariant,
+                        context: context)
+                } / Double(batch)
             let achieved = flops / perImage
             let peak = threads == 1 ? peak1 : peak2
             print(
@@ -75,13 +80,13 @@ struct BenchNeuralCommand: AsyncParsableCommand {
             let targets = try Tensor(shape: [16], scalars: (0..<16).map { Float($0 % 2) })
             let parameters = trainee.namedParameters
             let perStep = try time(seconds: seconds * 2) {
-                let embeddings = try trainee.tower.forward(images, context: context)
+                let embeddings = try trainee.embed(images, context: context)
                 let logits = try trainee.head.logits(
                     embeddings.batchSlice(0..<16), embeddings.batchSlice(16..<32), mode: .training)
                 let loss = try Loss.binaryCrossEntropyWithLogits(logits: logits, targets: targets)
                 for (_, parameter) in parameters { parameter.zeroGradient() }
                 let (first, second) = try trainee.head.backward(loss.gradient)
-                _ = try trainee.tower.backward(Tensor.concatenateBatch([first, second]), context: context)
+                try trainee.embeddingBackward(Tensor.concatenateBatch([first, second]), context: context)
                 optimizer.update(parameters, learningRate: 1e-3)
             }
             let peak = threads == 1 ? peak1 : peak2

@@ -53,7 +53,8 @@ struct CompareCommand: AsyncParsableCommand {
             try decoder.decode(fileAt: first, minimumShortSide: side),
             try decoder.decode(fileAt: second, minimumShortSide: side),
         ]
-        let embeddings = try detector.embed(inputs: images.map { NetworkInput.preprocess($0, side: side) })
+        let embeddings = try detector.embed(
+            inputs: images.map { NetworkInput.preprocess($0, preparation: detector.inputPreparation) })
         let probability = detector.probability(embeddings[0], embeddings[1])
         let cutoff = threshold ?? detector.defaultThreshold
         let duplicate = probability >= cutoff

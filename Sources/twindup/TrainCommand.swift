@@ -67,6 +67,12 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "An index whose dismissed pairs (twindup dismiss) are trained on as hard negatives.")
     var feedback: String?
 
+    @Flag(help: "Make the embedding the mean of the picture's and its mirror image's (two passes per picture).")
+    var mirrorInvariant = false
+
+    @Flag(help: "Cut uniform borders (frames, letterbox bars) off every picture before the network sees it.")
+    var trimBorders = false
+
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
 
@@ -78,6 +84,9 @@ struct TrainCommand: AsyncParsableCommand {
         configuration.seed = seed
         configuration.loss = loss
         configuration.head = head
+        // Recorded only when set, so that configurations of runs without them stay as they were.
+        configuration.mirrorInvariant = mirrorInvariant ? true : nil
+        configuration.trimsBorders = trimBorders ? true : nil
         configuration.steps = steps
         configuration.batchSources = batch
         configuration.learningRate = learningRate

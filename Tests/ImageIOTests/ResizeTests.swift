@@ -31,7 +31,7 @@ struct ResizeTests {
     @Test func networkInputIsPlanarUnitRangeOfTheWholePicture() {
         // Left half red, right half blue, 200x100: squashed (not cropped) into 8x8.
         let image = Fixtures.image(width: 200, height: 100) { x, _ in x < 100 ? [255, 0, 0] : [0, 0, 255] }
-        let input = NetworkInput.preprocess(image, side: 8)
+        let input = NetworkInput.preprocess(image, preparation: InputPreparation(side: 8, trimsBorders: false))
         #expect(input.count == 3 * 8 * 8)
         let red = Array(input[0..<64])
         let blue = Array(input[128..<192])
@@ -46,8 +46,9 @@ struct ResizeTests {
         let directory = try TestData.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = try Fixtures.write(try JPEGEncoder.encode(source, quality: 90), named: "big.jpg", in: directory)
-        let fast = try NetworkInput.preprocess(fileAt: path, side: 96)
-        let full = NetworkInput.preprocess(try ImageDecoder().decode(fileAt: path), side: 96)
+        let preparation = InputPreparation(side: 96, trimsBorders: true)
+        let fast = try NetworkInput.preprocess(fileAt: path, preparation: preparation)
+        let full = NetworkInput.preprocess(try ImageDecoder().decode(fileAt: path), preparation: preparation)
         let meanDifference = zip(fast, full).map { abs($0 - $1) }.reduce(0, +) / Float(fast.count)
         #expect(meanDifference < 0.01, "DCT-scaled preprocessing differs from full decode by \(meanDifference)")
     }

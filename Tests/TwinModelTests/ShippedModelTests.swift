@@ -27,9 +27,10 @@ import TwinModel
     }
 
     func probability(_ first: Image, _ second: Image) throws -> Double {
-        let side = detector.inputSide
+        let preparation = detector.inputPreparation
         let rows = try detector.embed(inputs: [
-            NetworkInput.preprocess(first, side: side), NetworkInput.preprocess(second, side: side),
+            NetworkInput.preprocess(first, preparation: preparation),
+            NetworkInput.preprocess(second, preparation: preparation),
         ])
         return detector.probability(rows[0], rows[1])
     }

@@ -11,8 +11,8 @@ import Testing
         let sources = Array(0..<8)
         let views = sources.map { trainer.sampler.views(of: $0, random: &random) }
         let input = PairSampler.inputTensor(
-            views.map(\.0) + views.map(\.1), side: trainer.network.architecture.inputSide, threads: 1)
-        let embeddings = try trainer.network.tower.forward(input, context: ExecutionContext(mode: .inference))
+            views.map(\.0) + views.map(\.1), preparation: trainer.network.architecture.inputPreparation, threads: 1)
+        let embeddings = try trainer.network.embed(input, context: ExecutionContext(mode: .inference))
         return try trainer.lossAndGradient(embeddings: embeddings, count: sources.count, width: embeddings.shape[1]).0
     }
 
@@ -26,9 +26,15 @@ import Testing
         #expect(after < before * 0.8, "the loss of a fixed batch went from \(before) to \(after) in 200 steps")
     }
 
-    @Test func resumingFromACheckpointContinuesBitIdentically() throws {
+    /// Also with the mirror-invariant, border-trimming network: its two passes and trimmed inputs replay exactly.
+    @Test(arguments: [false, true])
+    func resumingFromACheckpointContinuesBitIdentically(inputOptions: Bool) throws {
         let pictures = try Pictures.working()
-        let configuration = Pictures.tinyConfiguration(steps: 10)
+        var configuration = Pictures.tinyConfiguration(steps: 10)
+        if inputOptions {
+            configuration.mirrorInvariant = true
+            configuration.trimsBorders = true
+        }
         let uninterrupted = TwinTrainer(
             configuration: configuration, training: pictures, architecture: Pictures.tinyArchitecture)
         var saved: [UInt8] = []
@@ -36,6 +42,7 @@ import Testing
             _ = try uninterrupted.trainStep()
             if step == 3 { saved = uninterrupted.checkpoint().encoded() }
         }
+        #expect(uninterrupted.network.architecture.mirrorInvariant == inputOptions)
         let resumed = TwinTrainer(
             configuration: configuration, training: pictures, architecture: Pictures.tinyArchitecture)
         try resumed.resume(from: SafeTensors(decoding: saved))
@@ -57,6 +64,12 @@ import Testing
         other.seed = 8
         let stranger = TwinTrainer(configuration: other, training: pictures, architecture: Pictures.tinyArchitecture)
         #expect(throws: TrainingError.self) { try stranger.resume(from: trainer.checkpoint()) }
+        // Weights of a plain network fit a mirror-invariant one tensor for tensor: only the configuration tells.
+        var mirrored = Pictures.tinyConfiguration(steps: 4)
+        mirrored.mirrorInvariant = true
+        let mirroredTrainer = TwinTrainer(
+            configuration: mirrored, training: pictures, architecture: Pictures.tinyArchitecture)
+        #expect(throws: TrainingError.self) { try mirroredTrainer.resume(from: trainer.checkpoint()) }
     }
 
     /// Two training pictures as one dismissed pair: the network must learn to tell them apart.

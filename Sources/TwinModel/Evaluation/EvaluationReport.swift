@@ -38,13 +38,15 @@ public struct EvaluationReport: Sendable, Codable {
         let benchmark = PairBenchmark(
             pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
             threads: threads)
-        let side = detector.inputSide
+        let preparation = detector.inputPreparation
         func embed(_ images: [Image]) throws -> [[Float]] {
             var rows: [[Float]] = []
             var start = 0
             while start < images.count {
                 let batch = Array(images[start..<min(start + 64, images.count)])
-                let inputs = concurrentMap(batch, threads: threads) { NetworkInput.preprocess($0, side: side) }
+                let inputs = concurrentMap(batch, threads: threads) {
+                    NetworkInput.preprocess($0, preparation: preparation)
+                }
                 rows += try detector.embed(inputs: inputs, threads: threads).map(detector.scaled)
                 start += 64
             }

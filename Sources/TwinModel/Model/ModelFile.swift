@@ -67,18 +67,23 @@ public final class TwinDetector {
 
     public var inputSide: Int { architecture.inputSide }
 
+    /// How pictures are prepared for this model's network.
+    public var inputPreparation: InputPreparation { architecture.inputPreparation }
+
     /// Embeddings of preprocessed inputs (`NetworkInput.preprocess`), one row each.
     public func embed(inputs: [[Float]], threads: Int = 1) throws -> [[Float]] {
         guard !inputs.isEmpty else { return [] }
         let side = architecture.inputSide
         let tensor = try Tensor(shape: [inputs.count, 3, side, side], scalars: inputs.flatMap { $0 })
-        let output = try inferenceTower.forward(tensor, context: ExecutionContext(mode: .inference, threads: threads))
+        let output = try MirrorInvariance.embed(
+            tensor, through: inferenceTower, mirrorInvariant: architecture.mirrorInvariant,
+            context: ExecutionContext(mode: .inference, threads: threads))
         let width = output.shape[1]
         return (0..<inputs.count).map { Array(output.scalars[($0 * width)..<(($0 + 1) * width)]) }
     }
 
     public func embed(_ image: Image) throws -> [Float] {
-        try embed(inputs: [NetworkInput.preprocess(image, side: inputSide)])[0]
+        try embed(inputs: [NetworkInput.preprocess(image, preparation: inputPreparation)])[0]
     }
 
     /// p = σ(b − Σ wⱼ|h1ⱼ − h2ⱼ|).
@@ -145,13 +150,17 @@ enum ArchitectureCoding {
         var stemChannels: Int
         var blocks: [[Int]]
         var embeddingWidth: Int
+        // Absent from files made before these options existed: such models were trained without them.
+        var mirrorInvariant: Bool?
+        var trimsBorders: Bool?
     }
 
     static func encode(_ architecture: TwinNetwork.Architecture) -> String {
         let coded = Coded(
             inputSide: architecture.inputSide, inputChannels: architecture.inputChannels,
             stemChannels: architecture.stemChannels, blocks: architecture.blocks.map { [$0.outChannels, $0.stride] },
-            embeddingWidth: architecture.embeddingWidth)
+            embeddingWidth: architecture.embeddingWidth, mirrorInvariant: architecture.mirrorInvariant,
+            trimsBorders: architecture.trimsBorders)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return String(decoding: (try? encoder.encode(coded)) ?? Data(), as: UTF8.self)
@@ -163,6 +172,12 @@ enum ArchitectureCoding {
         else { return nil }
         return TwinNetwork.Architecture(
             inputSide: coded.inputSide, inputChannels: coded.inputChannels, stemChannels: coded.stemChannels,
-            blocks: coded.blocks.map { TwinNetwork.Block($0[0], stride: $0[1]) }, embeddingWidth: coded.embeddingWidth)
+            blocks: coded.blocks.map { TwinNetwork.Block($0[0], stride: $0[1]) }, embeddingWidth: coded.embeddingWidth,
+            mirrorInvariant: coded.mirrorInvariant ?? false, trimsBorders: coded.trimsBorders ?? false)
     }
+}
+
+extension TwinNetwork.Architecture {
+    /// How pictures are prepared for a network of this architecture.
+    public var inputPreparation: InputPreparation { InputPreparation(side: inputSide, trimsBorders: trimsBorders) }
 }

@@ -82,8 +82,9 @@ struct PairSampler {
     }
 
     /// Network input for a batch of images: `[N, 3, side, side]`, each through the shared preprocessing.
-    static func inputTensor(_ images: [Image], side: Int, threads: Int) -> Tensor {
-        let planes = concurrentMap(images, threads: threads) { NetworkInput.preprocess($0, side: side) }
+    static func inputTensor(_ images: [Image], preparation: InputPreparation, threads: Int) -> Tensor {
+        let side = preparation.side
+        let planes = concurrentMap(images, threads: threads) { NetworkInput.preprocess($0, preparation: preparation) }
         return try! Tensor(shape: [images.count, 3, side, side], scalars: planes.flatMap { $0 })
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Everything that determines a training run. Stored as JSON in checkpoints and in the model's metadata, so
 /// that a run can be resumed and a shipped model reproduced.
@@ -43,6 +44,23 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var minedNeighbours = 8
     /// Validation pictures used for the running validation (all of them when larger than the split).
     public var validationPictures = 400
+    /// Train a mirror-invariant network (`TwinNetwork.Architecture.mirrorInvariant`). Optional so that
+    /// configurations written before the option existed still read: absent means off.
+    public var mirrorInvariant: Bool?
+    /// Train on pictures with their uniform borders cut off (`TwinNetwork.Architecture.trimsBorders`); absent
+    /// means off.
+    public var trimsBorders: Bool?
+
+    /// The shipped architecture with this run's options.
+    public var architecture: TwinNetwork.Architecture { applyingOptions(to: .standard) }
+
+    /// `base` with this run's input options where they are set.
+    public func applyingOptions(to base: TwinNetwork.Architecture) -> TwinNetwork.Architecture {
+        var architecture = base
+        if let mirrorInvariant { architecture.mirrorInvariant = mirrorInvariant }
+        if let trimsBorders { architecture.trimsBorders = trimsBorders }
+        return architecture
+    }
 
     public init() {}
 

@@ -121,8 +121,8 @@ public struct TrainingRun {
         let best = try SafeTensors(decoding: [UInt8](data))
         let validation = try loadPictures(.validation, log: log)
         let network = TwinNetwork(
-            architecture: .standard, head: WeightedL1Head(width: TwinNetwork.Architecture.standard.embeddingWidth),
-            seed: configuration.seed)
+            architecture: configuration.architecture,
+            head: WeightedL1Head(width: configuration.architecture.embeddingWidth), seed: configuration.seed)
         try network.load(SafeTensors(tensors: best.tensors))
         let bestStep = Int(best.metadata["step"] ?? "") ?? 0
         log("finishing from \(bestPath) (step \(best.metadata["step"] ?? "?"))")

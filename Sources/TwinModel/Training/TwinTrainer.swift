@@ -24,8 +24,9 @@ public final class TwinTrainer {
 
     public init(
         configuration: TrainingConfiguration, training: WorkingPictures,
-        architecture: TwinNetwork.Architecture = .standard, feedback: FeedbackPairs = FeedbackPairs(pairs: [])
+        architecture: TwinNetwork.Architecture? = nil, feedback: FeedbackPairs = FeedbackPairs(pairs: [])
     ) {
+        let architecture = configuration.applyingOptions(to: architecture ?? .standard)
         self.configuration = configuration
         self.training = training
         self.feedback = feedback
@@ -76,11 +77,11 @@ public final class TwinTrainer {
         let distinct = feedbackViews()
         let batch = views + distinct
         let count = batch.count
-        let side = network.architecture.inputSide
         let input = PairSampler.inputTensor(
-            batch.map(\.first) + batch.map(\.second), side: side, threads: configuration.threads)
+            batch.map(\.first) + batch.map(\.second), preparation: network.architecture.inputPreparation,
+            threads: configuration.threads)
         let context = ExecutionContext(mode: .training, threads: configuration.threads)
-        let embeddings = try network.tower.forward(input, context: context)
+        let embeddings = try network.embed(input, context: context)
         let width = embeddings.shape[1]
         let (loss, embeddingGradient) = try lossAndGradient(
             embeddings: embeddings, count: count, width: width, distinctRows: distinct.count)
@@ -92,7 +93,7 @@ public final class TwinTrainer {
                 "the loss is not finite at step \(step) (\(badInputs) non-finite inputs, \(badEmbeddings) non-finite embedding values); lower the learning rate or resume from an earlier checkpoint"
             )
         }
-        _ = try network.tower.backward(embeddingGradient, context: context)
+        try network.embeddingBackward(embeddingGradient, context: context)
         let parameters = network.namedParameters
         let norm = GradientClipping.clipGlobalNorm(
             parameters.map(\.parameter), maximumNorm: configuration.gradientClipNorm)
