@@ -13,6 +13,13 @@
 #
 # Writes $CACHE/photos.txt: the absolute paths of the selected files, one a line, sorted bytewise.
 #
+# Debian holds only about 500 such photos, so each one also gets a re-saved copy under $CACHE/resaved
+# (decoded, then encoded again as a progressive JPEG at quality 85 with libjpeg's cjpeg, as photo
+# tools and upload pipelines re-save pictures), listed in $CACHE/resaved.txt: the two folders
+# together give the benchmark over 1,000 files of real photos, half of them near-duplicates of the
+# other half, as a file server's photo share holds them. Needs djpeg/cjpeg (libjpeg-turbo-progs)
+# and pngtopnm (netpbm).
+#
 #   Scripts/prepare-benchmark-photos.sh [CACHE_DIR]    (default: ${XDG_CACHE_HOME:-~/.cache}/twindup/benchmark-photos)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,10 +29,12 @@ min_pixels=1000000
 max_pixels=12000000
 export LC_ALL=C
 
-if ! command -v file >/dev/null; then
-    echo "file(1) is needed to read image sizes: apt-get install file" >&2
-    exit 1
-fi
+for tool in file djpeg cjpeg pngtopnm; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "$tool is needed: apt-get install file libjpeg-turbo-progs netpbm" >&2
+        exit 1
+    fi
+done
 mkdir -p "$cache/debs" "$cache/photos"
 cache=$(cd "$cache" && pwd)
 if [ "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' | wc -l)" -eq 0 ]; then
@@ -91,4 +100,17 @@ for package in "${selected_packages[@]}"; do
     find "$cache/photos/$package" -type f ! -name .selection
 done | sort >"$cache/photos.txt"
 echo "$(wc -l <"$cache/photos.txt") photos listed in $cache/photos.txt" >&2
+
+while IFS= read -r photo; do
+    copy="$cache/resaved/${photo#"$cache/photos/"}.jpg"
+    [ -s "$copy" ] && continue
+    mkdir -p "$(dirname "$copy")"
+    case $(file -b --mime-type "$photo") in
+        image/png) pngtopnm -mix "$photo" ;;
+        *) djpeg "$photo" ;;
+    esac | cjpeg -quality 85 -progressive -optimize >"$copy.partial"
+    mv "$copy.partial" "$copy"
+done <"$cache/photos.txt"
+find "$cache/resaved" -type f -name '*.jpg' | sort >"$cache/resaved.txt"
+echo "$(wc -l <"$cache/resaved.txt") re-saved copies listed in $cache/resaved.txt" >&2
 echo "$cache/photos.txt"

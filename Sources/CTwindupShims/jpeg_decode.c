@@ -59,6 +59,52 @@ static void twindup_jpeg_choose_scale(j_decompress_ptr cinfo, uint32_t min_short
     }
 }
 
+/* Zigzag positions of the coefficients a 1x1 and a 2x2 scaled inverse DCT read: DC, then (0,1), (1,0), (1,1). */
+static const int twindup_low_frequency_zigzag[4] = {0, 1, 2, 4};
+
+/* At scale 1/8 each 8x8 luma block becomes one pixel made from its DC coefficient alone, and subsampled chroma
+ * becomes 2x2 pixels made from its four lowest coefficients (libjpeg scales chroma up in the IDCT rather than
+ * upsampling it). Whether every component's inverse DCT is that small, so that a progressive file can stop early. */
+static int twindup_jpeg_low_frequencies_suffice(j_decompress_ptr cinfo) {
+    for (int component = 0; component < cinfo->num_components; component++) {
+        if (cinfo->comp_info[component].DCT_scaled_size > 2) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Reads scans until every coefficient the small inverse DCTs read has arrived: a progressive file's remaining
+ * scans (most of its bytes and of its entropy decoding) cannot change the picture. Those coefficients may still
+ * lack their lowest bit (successive approximation), which moves a pixel by at most its quantisation step / 8.
+ * Returns 0 on success. */
+static int twindup_jpeg_consume_low_frequency_scans(j_decompress_ptr cinfo) {
+    for (;;) {
+        int status = jpeg_consume_input(cinfo);
+        if (status == JPEG_SUSPENDED) {
+            return -1;
+        }
+        if (status == JPEG_REACHED_EOI) {
+            return 0;
+        }
+        if (status != JPEG_SCAN_COMPLETED) {
+            continue;
+        }
+        int complete = 1;
+        for (int component = 0; component < cinfo->num_components; component++) {
+            int needed = cinfo->comp_info[component].DCT_scaled_size == 1 ? 1 : 4;
+            for (int index = 0; index < needed; index++) {
+                if (cinfo->coef_bits[component][twindup_low_frequency_zigzag[index]] < 0) {
+                    complete = 0;
+                }
+            }
+        }
+        if (complete) {
+            return 0;
+        }
+    }
+}
+
 static uint8_t twindup_multiply_255(unsigned int a, unsigned int b) {
     return (uint8_t)((a * b + 127) / 255);
 }
@@ -156,9 +202,21 @@ twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t mi
         status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "unexpected number of output components");
         goto cleanup;
     }
+    int early_stop = jpeg_has_multiple_scans(&cinfo) && twindup_jpeg_low_frequencies_suffice(&cinfo);
+    if (early_stop) {
+        cinfo.buffered_image = TRUE;
+        /* Smoothing guesses missing higher coefficients, which the small inverse DCTs do not read. */
+        cinfo.do_block_smoothing = FALSE;
+    }
     if (!jpeg_start_decompress(&cinfo)) {
         status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder suspended on complete input");
         goto cleanup;
+    }
+    if (early_stop) {
+        if (twindup_jpeg_consume_low_frequency_scans(&cinfo) != 0 || !jpeg_start_output(&cinfo, cinfo.input_scan_number)) {
+            status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder suspended on complete input");
+            goto cleanup;
+        }
     }
     JDIMENSION width = cinfo.output_width;
     size_t row_bytes = (size_t)width * 3;
@@ -199,7 +257,13 @@ twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t mi
         }
         out->decoded_pixels += (uint64_t)read * width;
     }
-    if (!jpeg_finish_decompress(&cinfo)) {
+    if (early_stop) {
+        /* The remaining scans are left unread: jpeg_destroy_decompress below releases the decoder. */
+        if (!jpeg_finish_output(&cinfo)) {
+            status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder suspended at the end of the image");
+            goto cleanup;
+        }
+    } else if (!jpeg_finish_decompress(&cinfo)) {
         status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "decoder suspended at the end of the image");
         goto cleanup;
     }
