@@ -11,11 +11,12 @@ struct BenchScanCommand: ParsableCommand {
         abstract: "Measure twindup scan throughput against decode-only and imagehash pHash on the same pictures.",
         discussion: """
             Picks --count JPEG and PNG files of --min-megapixels to --max-megapixels under the folders (a fixed \
-            shuffle, so reruns pick the same), then times, in this order: decode-only at the network's DCT scale \
-            (read + decode, on all cores: the floor, since entropy decoding cannot be skipped), a full scan into a \
-            fresh index (read, hash, decode, preprocess, embed, search, report, commit), decode-only again, and \
-            Scripts/phash_bench.py (imagehash.phash, one core) when python3 has imagehash. Ratios compare \
-            measurements of this run.
+            shuffle, so reruns pick the same), then times --rounds rounds of: decode-only at the network's DCT \
+            scale (read + decode, on all cores: the floor, since entropy decoding cannot be skipped), then a full \
+            scan into a fresh index (read, hash, decode, preprocess, embed, search, report, commit); then \
+            Scripts/phash_bench.py (imagehash.phash, one core) once, when python3 has imagehash. Each round's \
+            ratio compares two back-to-back measurements; the median over rounds resists a neighbour's load \
+            spike on a shared machine.
             """
     )
 
@@ -24,6 +25,9 @@ struct BenchScanCommand: ParsableCommand {
 
     @Option(help: "How many pictures.")
     var count = 1000
+
+    @Option(help: "Rounds of decode-only and scan.")
+    var rounds = 5
 
     @Option(help: "Smallest picture, in megapixels.")
     var minMegapixels = 1.0
@@ -48,19 +52,25 @@ struct BenchScanCommand: ParsableCommand {
                 files.count, jpegs, files.count - jpegs, pixels / Double(files.count), ProcessInfoCores.active))
         let paths = files.map(\.path)
         let side = detector.inputSide
-        let decodeFirst = decodeOnly(paths, side: side)
-        let scanRate = try scan(paths, detector: detector)
-        let decodeSecond = decodeOnly(paths, side: side)
-        let decodeRate = (decodeFirst + decodeSecond) / 2
+        var measured: [(decode: Double, scan: Double)] = []
+        for round in 1...max(1, rounds) {
+            let decodeRate = decodeOnly(paths, side: side)
+            let scanRate = try scan(paths, detector: detector)
+            measured.append((decodeRate, scanRate))
+            print(
+                String(
+                    format: "round %d: decode only (DCT scale for %d px, all cores) %.1f img/s, scan (fresh index, "
+                        + "all cores) %.1f img/s, scan time / decode time %.2f", round, side, decodeRate, scanRate,
+                    decodeRate / scanRate))
+        }
+        let scanRate = Self.median(measured.map(\.scan))
         print(
             String(
-                format: "decode only (DCT scale for %d px, all cores): %.1f and %.1f img/s", side, decodeFirst,
-                decodeSecond))
-        print(String(format: "twindup scan (fresh index, all cores):        %.1f img/s", scanRate))
-        print(String(format: "scan time / decode-only time:                 %.2f", decodeRate / scanRate))
+                format: "median: decode only %.1f img/s, twindup scan %.1f img/s, scan time / decode-only time %.2f",
+                Self.median(measured.map(\.decode)), scanRate, Self.median(measured.map { $0.decode / $0.scan })))
         if let phash = try phashRate(paths) {
-            print(String(format: "imagehash pHash (python, one core):           %.1f img/s", phash))
-            print(String(format: "scan / pHash throughput:                      %.2fx", scanRate / phash))
+            print(String(format: "imagehash pHash (python, one core): %.1f img/s", phash))
+            print(String(format: "median scan / pHash throughput: %.2fx", scanRate / phash))
         } else {
             print("imagehash pHash: skipped (pip install imagehash to compare)")
         }
@@ -89,6 +99,12 @@ struct BenchScanCommand: ParsableCommand {
             throw ValidationError("only \(chosen.count) pictures of \(minMegapixels)–\(maxMegapixels) MP found")
         }
         return chosen
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     private static func shuffleKey(_ path: String) -> UInt64 {
