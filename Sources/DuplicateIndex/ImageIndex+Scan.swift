@@ -101,7 +101,9 @@ extension ImageIndex {
         for _ in 0..<min(options.workers, max(1, items.count)) {
             finished.enter()
             Thread.detachNewThread {
-                while let index = next.take(below: items.count) { outcomes.put(worker.process(items[index])) }
+                while let index = next.take(below: items.count) {
+                    outcomes.put(worker.process(items[index], position: index))
+                }
                 finished.leave()
             }
         }

@@ -28,13 +28,29 @@ enum ScanOutcome: Sendable {
     case indexFailed(IndexError)
 }
 
-/// The contents seen so far in a scan: the first file with each content hash decodes it, the others copy it.
-final class ContentClaims: Sendable {
-    private let claimed = Mutex<Set<[UInt8]>>([])
+/// The contents seen so far in a scan. Of the files with one content hash, the first in the scan's order decodes
+/// it and the others are its copies, whichever worker hashes first: files read in parallel finish in any order,
+/// and a report must not call the earlier of two dropped files the copy of the later one.
+///
+/// Each position settles in order: `settle` waits until every earlier position has settled (they were handed
+/// out before it and are being read on other threads, so the wait is for a read and a hash at most).
+// @unchecked Sendable is safe here: `seen` and `nextPosition` are read and written only while `condition` is
+// locked.
+final class ContentClaims: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var seen = Set<[UInt8]>()
+    private var nextPosition = 0
 
-    /// Whether this is the first file with `hash`.
-    func claim(_ hash: [UInt8]) -> Bool {
-        claimed.withLock { $0.insert(hash).inserted }
+    /// Records the file at `position` (its content hash, or nil when it had none to read) once every earlier
+    /// position is recorded; returns whether it is the first file with that content.
+    func settle(_ hash: [UInt8]?, position: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while nextPosition < position { condition.wait() }
+        nextPosition = position + 1
+        condition.broadcast()
+        guard let hash else { return false }
+        return seen.insert(hash).inserted
     }
 }
 
@@ -48,15 +64,18 @@ struct ScanWorker: Sendable {
     /// Rows being replaced in this scan: their old bytes are not a copy to take.
     let replaced: Set<Int64>
 
-    func process(_ item: ScanItem) -> ScanOutcome {
+    /// Processes `item`, the scan's file number `position`: every position must be processed, in any order.
+    func process(_ item: ScanItem, position: Int) -> ScanOutcome {
         let bytes: [UInt8]
         let identity: FileIdentity
         do {
             guard let read = try FileSystem.readRegularFile(item.path, maxBytes: decoder.limits.maxFileBytes) else {
+                _ = claims.settle(nil, position: position)
                 return .vanished(item)
             }
             (bytes, identity) = read
         } catch {
+            _ = claims.settle(nil, position: position)
             if error.errorNumber == ENOENT || error.errorNumber == ENOTDIR { return .vanished(item) }
             if error.errorNumber == EFBIG {
                 return .unreadable(item, error: "too large: over the limit of \(decoder.limits.maxFileBytes) bytes")
@@ -64,7 +83,7 @@ struct ScanWorker: Sendable {
             return .unreadable(item, error: "\(error.operation): \(String(cString: strerror(error.errorNumber)))")
         }
         let hash = SHA256.digest(of: bytes).bytes
-        guard claims.claim(hash) else { return .copyOfScanned(item, identity, hash: hash) }
+        guard claims.settle(hash, position: position) else { return .copyOfScanned(item, identity, hash: hash) }
         do {
             if let original = try store.copy(ofContent: hash, excluding: replaced) {
                 return .copyOfIndexed(item, identity, hash: hash, original: original)

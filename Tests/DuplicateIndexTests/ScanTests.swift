@@ -38,6 +38,29 @@ import Testing
         }
     }
 
+    /// Files read in parallel finish in any order; the copies are still the later files in path order, on every run.
+    @Test func theFirstOfManyIdenticalFilesIsTheOriginalAndTheRestItsCopies() throws {
+        try IndexFixtures.withScratch { folder in
+            let tree = folder.appendingPathComponent("tree")
+            let names = (0..<24).map { String(format: "copy-%02d.jpg", $0) }
+            for name in names {
+                try IndexFixtures.copy("jpeg/testorig.jpg", to: tree.appendingPathComponent(name))
+            }
+            let index = try openIndex(folder)
+            var options = ScanOptions(threshold: IndexFixtures.clearThreshold)
+            options.workers = 4
+            let reportURL = folder.appendingPathComponent("report.jsonl")
+            let summary = try index.scan([tree.path], options: options, report: try ReportLog(path: reportURL.path))
+            let exact = try IndexFixtures.reportLines(reportURL).filter { $0["event"] as? String == "exact_duplicate" }
+            let first = tree.appendingPathComponent(names[0]).path
+            #expect(Set(exact.compactMap { $0["match"] as? String }) == [first], "copies matched \(exact)")
+            #expect(
+                exact.compactMap { $0["path"] as? String }.sorted()
+                    == names.dropFirst().map { tree.appendingPathComponent($0).path })
+            #expect(summary.decoded == 1)
+        }
+    }
+
     @Test func resizedCopyInAnotherFolderIsANearDuplicateAndUnrelatedPicturesAreNot() throws {
         try IndexFixtures.withScratch { folder in
             let tree = folder.appendingPathComponent("tree")
