@@ -90,8 +90,9 @@ static int twindup_jpeg_consume_low_frequency_scans(j_decompress_ptr cinfo) {
         if (status != JPEG_SCAN_COMPLETED) {
             continue;
         }
-        int complete = 1;
-        for (int component = 0; component < cinfo->num_components; component++) {
+        /* Only progressive decoding keeps per-coefficient progress; without it, read on to the end. */
+        int complete = cinfo->coef_bits != NULL;
+        for (int component = 0; complete && component < cinfo->num_components; component++) {
             int needed = cinfo->comp_info[component].DCT_scaled_size == 1 ? 1 : 4;
             for (int index = 0; index < needed; index++) {
                 if (cinfo->coef_bits[component][twindup_low_frequency_zigzag[index]] < 0) {
@@ -202,7 +203,10 @@ twindup_status twindup_jpeg_decode(const uint8_t *data, size_t size, uint32_t mi
         status = twindup_jpeg_fail(&guard, TWINDUP_CORRUPT, "unexpected number of output components");
         goto cleanup;
     }
-    int early_stop = jpeg_has_multiple_scans(&cinfo) && twindup_jpeg_low_frequencies_suffice(&cinfo);
+    /* Sequential files may also come in several scans (one per component), but each scan then carries every
+     * coefficient of its component: only progressive files can stop early. */
+    int early_stop = cinfo.progressive_mode && jpeg_has_multiple_scans(&cinfo) &&
+                     twindup_jpeg_low_frequencies_suffice(&cinfo);
     if (early_stop) {
         cinfo.buffered_image = TRUE;
         /* Smoothing guesses missing higher coefficients, which the small inverse DCTs do not read. */

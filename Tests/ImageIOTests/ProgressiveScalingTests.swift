@@ -32,6 +32,20 @@ struct ProgressiveScalingTests {
         // Stopping before the chroma coefficients would miss the colours by far more (6.4 grey levels on average).
     }
 
+    /// A sequential JPEG may also come in several scans, one per component, each with every coefficient: it has
+    /// no per-coefficient progress to stop on and is read to the end.
+    @Test func aSequentialJPEGInSeveralScansIsReadWhole() throws {
+        let source = Fixtures.gradient(width: 160, height: 96)
+        let perComponent = (0..<3).map { JPEGScan(components: [$0], coefficients: 0...63, highBit: 0, lowBit: 0) }
+        let bytes = try JPEGEncoder.encode(source, quality: 90, scans: perComponent)
+        var work = DecodeWork()
+        let scaled = try ImageDecoder().decode(bytes: bytes, path: "s.jpg", minimumShortSide: 8, work: &work)
+        #expect(work.scansRead == 3)
+        #expect(scaled.width == 20 && scaled.height == 12)
+        let reference = source.resized(width: 20, height: 12, filter: .areaAverage)
+        #expect(PixelDifference(scaled, reference).mean < 3)
+    }
+
     @Test func largerScalesStillReadEveryScan() throws {
         let progressive = try Fixtures.progressiveTestorig()
         var fullWork = DecodeWork()
