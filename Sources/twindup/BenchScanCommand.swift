@@ -63,11 +63,12 @@ struct BenchScanCommand: ParsableCommand {
                         + "all cores) %.1f img/s, scan time / decode time %.2f", round, side, decodeRate, scanRate,
                     decodeRate / scanRate))
         }
-        let scanRate = Self.median(measured.map(\.scan))
+        let scanRate = BenchIndexCommand.percentile(measured.map(\.scan), 50)
         print(
             String(
                 format: "median: decode only %.1f img/s, twindup scan %.1f img/s, scan time / decode-only time %.2f",
-                Self.median(measured.map(\.decode)), scanRate, Self.median(measured.map { $0.decode / $0.scan })))
+                BenchIndexCommand.percentile(measured.map(\.decode), 50), scanRate,
+                BenchIndexCommand.percentile(measured.map { $0.decode / $0.scan }, 50)))
         if let phash = try phashRate(paths) {
             print(String(format: "imagehash pHash (python, one core): %.1f img/s", phash))
             print(String(format: "median scan / pHash throughput: %.2fx", scanRate / phash))
@@ -99,12 +100,6 @@ struct BenchScanCommand: ParsableCommand {
             throw ValidationError("only \(chosen.count) pictures of \(minMegapixels)–\(maxMegapixels) MP found")
         }
         return chosen
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1
-            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     private static func shuffleKey(_ path: String) -> UInt64 {
