@@ -36,6 +36,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Write the precision–recall chart (SVG) here.")
     var chart: String?
 
+    @Option(help: "Also list the model's N highest-scored distinct pairs and N lowest-scored near-duplicate pairs.")
+    var hardest: Int = 0
+
     @Option(help: "Threads.")
     var threads: Int = 2
 
@@ -47,14 +50,15 @@ struct EvalCommand: AsyncParsableCommand {
             throw ValidationError("--split must be train, validation or test")
         }
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
-        let manifestText = try String(contentsOfFile: manifest, encoding: .utf8)
         var run = TrainingRun(
-            configuration: TrainingConfiguration(), manifest: try TrainingManifest(tsv: manifestText, source: manifest),
+            configuration: TrainingConfiguration(), manifest: try TrainingManifest(contentsOf: manifest),
             imagesFolder: data, outputPath: "")
         run.configuration.threads = threads
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         let pictures = try run.loadPictures(chosenSplit) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-        let report = try EvaluationReport.run(detector: detector, pictures: pictures, seed: seed, threads: threads)
+        guard hardest >= 0 else { throw ValidationError("--hardest must be 0 or more") }
+        let report = try EvaluationReport.run(
+            detector: detector, pictures: pictures, seed: seed, threads: threads, hardest: hardest)
         print(report.table)
         if let json { try report.json.write(toFile: json, atomically: true, encoding: .utf8) }
         if let chart { try report.chart.write(toFile: chart, atomically: true, encoding: .utf8) }

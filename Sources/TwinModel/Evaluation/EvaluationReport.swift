@@ -29,11 +29,15 @@ public struct EvaluationReport: Sendable, Codable {
     public var negatives: Int
     public var seed: UInt64
     public var scorers: [ScorerResult]
+    /// The model's worst pairs when asked for (`twindup eval --hardest N`): distinct pairs scored highest and
+    /// near-duplicate pairs scored lowest.
+    public var hardestDistinct: [PairBenchmark.NamedPair]?
+    public var weakestNearDuplicates: [PairBenchmark.NamedPair]?
 
     public static let precisions = [0.99, 0.999]
 
     public static func run(
-        detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int
+        detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, hardest: Int = 0
     ) throws -> EvaluationReport {
         let benchmark = PairBenchmark(
             pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
@@ -54,9 +58,10 @@ public struct EvaluationReport: Sendable, Codable {
         }
         let originalEmbeddings = try embed(benchmark.originals.map { pictures.images[$0] })
         let editedEmbeddings = try embed(benchmark.edited.map(\.image))
-        let modelPairs = benchmark.scoredPairs { original, edited in
+        let modelScore = { (original: Int, edited: Int) in
             detector.probability(scaledFirst: originalEmbeddings[original], scaledSecond: editedEmbeddings[edited])
         }
+        let modelPairs = benchmark.scoredPairs(modelScore)
         var scorers = [summarise(name: "twindup \(detector.modelID)", pairs: modelPairs, probabilities: true)]
         for kind in [PerceptualHash.Kind.pHash, .dHash, .pdq] {
             let hash: @Sendable (Image) -> PerceptualHash = { image in
@@ -68,10 +73,16 @@ public struct EvaluationReport: Sendable, Codable {
             let pairs = benchmark.scoredPairs { -Double(originalHashes[$0].distance(to: editedHashes[$1])) }
             scorers.append(summarise(name: kind.rawValue, pairs: pairs, probabilities: false))
         }
-        return EvaluationReport(
+        var report = EvaluationReport(
             modelID: detector.modelID, pictures: benchmark.originals.count,
             positives: modelPairs.count { $0.isDuplicate },
             negatives: modelPairs.count { !$0.isDuplicate }, seed: seed, scorers: scorers)
+        if hardest > 0 {
+            let extremes = benchmark.extremePairs(count: hardest, modelScore)
+            report.hardestDistinct = extremes.hardestDistinct
+            report.weakestNearDuplicates = extremes.weakestNearDuplicates
+        }
+        return report
     }
 
     static func summarise(name: String, pairs: [ScoredPair], probabilities: Bool) -> ScorerResult {
@@ -126,6 +137,19 @@ public struct EvaluationReport: Sendable, Codable {
             lines.append(
                 padded(kind, 12)
                     + scorers.map { " " + number($0.atPrecision["0.99"]?.recallByKind[kind], width: 9) }.joined())
+        }
+        for (title, pairs) in [
+            ("distinct pairs the model scores highest", hardestDistinct),
+            ("near-duplicate pairs the model scores lowest", weakestNearDuplicates),
+        ] {
+            guard let pairs else { continue }
+            lines.append("")
+            lines.append("\(title) (probability, edit of the copy, original, picture the copy was made from):")
+            for pair in pairs {
+                lines.append(
+                    String(format: "%.6f", pair.score) + "  " + padded(pair.kind, 22) + "  " + pair.original + "  "
+                        + pair.copyOf)
+            }
         }
         return lines.joined(separator: "\n")
     }

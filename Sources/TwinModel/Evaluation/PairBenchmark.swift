@@ -73,4 +73,51 @@ public struct PairBenchmark: Sendable {
         }
         return pairs
     }
+
+    /// One pair of the benchmark by name: the original's path, the path of the picture the edited copy was made
+    /// from, the edit (or `distinct`) and the score, for listing the pairs a scorer gets most wrong.
+    public struct NamedPair: Sendable, Codable, Equatable {
+        public var original: String
+        public var copyOf: String
+        public var kind: String
+        public var score: Double
+    }
+
+    /// The `count` distinct pairs scored highest (the false findings a strict threshold meets first) and the
+    /// `count` near-duplicate pairs scored lowest (the edits it misses first), each ordered worst first.
+    public func extremePairs(
+        count: Int, _ score: (Int, Int) -> Double
+    ) -> (hardestDistinct: [NamedPair], weakestNearDuplicates: [NamedPair]) {
+        guard count > 0 else { return ([], []) }
+        // Bounded lists kept in order, worst last, so a pair that cannot enter costs one comparison.
+        var distinct: [(score: Double, original: Int, edited: Int)] = []
+        var nearDuplicates: [(score: Double, original: Int, edited: Int)] = []
+        for (originalPosition, original) in originals.enumerated() {
+            let group = pictures.entries[original].group
+            for (editedPosition, copy) in edited.enumerated() {
+                let isDuplicate = copy.source == original
+                if !isDuplicate && pictures.entries[copy.source].group == group { continue }
+                let value = score(originalPosition, editedPosition)
+                if isDuplicate {
+                    if nearDuplicates.count == count, value >= nearDuplicates[count - 1].score { continue }
+                    let at = nearDuplicates.firstIndex { value < $0.score } ?? nearDuplicates.count
+                    nearDuplicates.insert((value, originalPosition, editedPosition), at: at)
+                    if nearDuplicates.count > count { nearDuplicates.removeLast() }
+                } else {
+                    if distinct.count == count, value <= distinct[count - 1].score { continue }
+                    let at = distinct.firstIndex { value > $0.score } ?? distinct.count
+                    distinct.insert((value, originalPosition, editedPosition), at: at)
+                    if distinct.count > count { distinct.removeLast() }
+                }
+            }
+        }
+        func named(_ pair: (score: Double, original: Int, edited: Int)) -> NamedPair {
+            let copy = edited[pair.edited]
+            return NamedPair(
+                original: pictures.entries[originals[pair.original]].path, copyOf: pictures.entries[copy.source].path,
+                kind: copy.source == originals[pair.original] ? copy.kind.rawValue : "distinct (\(copy.kind.rawValue))",
+                score: pair.score)
+        }
+        return (distinct.map(named), nearDuplicates.map(named))
+    }
 }
