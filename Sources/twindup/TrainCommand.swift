@@ -31,14 +31,14 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Where to write the trained model (checkpoints go beside it).")
     var out: String
 
-    @Option(help: "Loss: bce, contrastive or triplet.")
-    var loss: TrainingConfiguration.LossKind = .bce
+    @Option(help: "Loss: bce, contrastive (shipped) or triplet.")
+    var loss: TrainingConfiguration.LossKind = .contrastive
 
     @Option(help: "Head: constrained (shipped), unconstrained or signed (ablations).")
     var head: TrainingConfiguration.HeadKind = .constrained
 
     @Option(help: "Training steps.")
-    var steps: Int = TrainingConfiguration().steps
+    var steps: Int = 5500
 
     @Option(help: "Source pictures per step (each gives two views).")
     var batch: Int = TrainingConfiguration().batchSources
@@ -95,9 +95,8 @@ struct TrainCommand: AsyncParsableCommand {
         configuration.validateEvery = validateEvery
         configuration.mineEvery = mineEvery
         configuration.warmupSteps = min(configuration.warmupSteps, max(steps / 10, 1))
-        let manifestText = try String(contentsOfFile: manifest, encoding: .utf8)
         var run = TrainingRun(
-            configuration: configuration, manifest: try TrainingManifest(tsv: manifestText, source: manifest),
+            configuration: configuration, manifest: try TrainingManifest(contentsOf: manifest),
             imagesFolder: data, outputPath: out)
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         run.resume = resume

@@ -57,6 +57,22 @@ public struct TrainingManifest: Sendable, Equatable {
     /// SHA-256 of `tsv`: the data manifest hash recorded in model metadata.
     public var digest: String { SHA256.digest(of: Array(tsv.utf8)).description }
 
+    /// Reads the manifest at `path`; a missing or unreadable file is an error naming it and where the manifest
+    /// lives (the default path is relative to twindup's source tree).
+    public init(contentsOf path: String) throws(ManifestError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let cause = (error as NSError).localizedFailureReason ?? error.localizedDescription
+            throw ManifestError(
+                file: path,
+                cause: "cannot read it (\(cause)); the manifest is Models/training-manifest.tsv in twindup's source "
+                    + "tree: run from there or pass --manifest")
+        }
+        try self.init(tsv: text, source: path)
+    }
+
     public init(tsv: String, source: String) throws(ManifestError) {
         var lines = tsv.split(separator: "\n", omittingEmptySubsequences: true)
         guard lines.first.map(String.init) == TrainingManifest.header else {
