@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "ImageHashingTests", dependencies: ["ImageHashing"], swiftSettings: strictSwift),
         .testTarget(
-            name: "TwinModelTests", dependencies: ["TwinModel", "ImageIO", "NeuralNet", "TestSupport"],
+            name: "TwinModelTests", dependencies: ["TwinModel", "ImageIO", "ImageHashing", "NeuralNet", "TestSupport"],
             swiftSettings: strictSwift),
         .testTarget(
             name: "DuplicateIndexTests",

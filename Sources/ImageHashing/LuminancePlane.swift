@@ -26,6 +26,15 @@ public struct LuminancePlane: Sendable, Equatable {
         self.init(width: width, height: height, values: values)
     }
 
+    /// The plane flipped left to right.
+    public func mirrored() -> LuminancePlane {
+        var flipped = [Float](repeating: 0, count: values.count)
+        for y in 0..<height {
+            for x in 0..<width { flipped[y * width + x] = values[y * width + width - 1 - x] }
+        }
+        return LuminancePlane(width: width, height: height, values: flipped)
+    }
+
     /// Area-average resampling: every source pixel contributes to the target pixels it overlaps, weighted by
     /// the overlap, so downscaling by any ratio averages instead of aliasing.
     public func resampled(width targetWidth: Int, height targetHeight: Int) -> LuminancePlane {

@@ -43,7 +43,7 @@ struct DataManifestCommand: AsyncParsableCommand {
             scanned \(report.scanned) files: \(manifest.entries.count) kept \
             (train \(counts[.train] ?? 0), validation \(counts[.validation] ?? 0), test \(counts[.test] ?? 0)), \
             \(Set(manifest.entries.map(\.group)).count) groups; skipped \(report.undecodable.count) undecodable, \
-            \(report.tooSmall) too small, \(report.exactCopies) exact copies, \(report.overCap) over package caps
+            \(report.tooSmall) too small, \(report.flat) flat, \(report.exactCopies) exact copies, \(report.overCap) over package caps
             manifest \(out) sha256 \(manifest.digest)
             """)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageHashing
 import ImageIO
 import TestSupport
 import Testing
@@ -52,5 +53,60 @@ import TwinModel
             .replacingOccurrences(of: "\ttest", with: "\tholdout").replacingOccurrences(
                 of: "\tvalidation", with: "\tholdout")
         #expect(throws: ManifestError.self) { try TrainingManifest(tsv: damaged, source: "manifest.tsv") }
+    }
+
+    @Test func readsTheManifestFileAndNamesAMissingOneWithWhereItLives() throws {
+        let root = try makeFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let (manifest, _) = ManifestBuilder().build(imagesFolder: root.path)
+        let file = root.appendingPathComponent("manifest.tsv").path
+        try manifest.tsv.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try TrainingManifest(contentsOf: file) == manifest)
+        let missing = root.appendingPathComponent("no-such-manifest.tsv").path
+        let error = try #require(throws: ManifestError.self) { try TrainingManifest(contentsOf: missing) }
+        #expect(error.file == missing)
+        #expect(error.description.hasPrefix(missing + ": cannot read it"))
+        #expect(error.description.contains("--manifest"))
+    }
+
+    @Test func aMirroredCopyJoinsItsPictureAndAFlatPictureIsLeftOut() throws {
+        let root = try TestData.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("pkg")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        var mirrored = photo.pixels
+        for y in 0..<photo.height {
+            for x in 0..<photo.width {
+                for channel in 0..<3 {
+                    mirrored[(y * photo.width + x) * 3 + channel] =
+                        photo.pixels[(y * photo.width + photo.width - 1 - x) * 3 + channel]
+                }
+            }
+        }
+        // A flat picture: grey with one level of noise, as a scan of a blank page or an empty canvas gives.
+        var flat = [UInt8](repeating: 128, count: 120 * 90 * 3)
+        for index in flat.indices where index % 7 == 0 { flat[index] = 129 }
+        try Data(JPEGEncoder.encode(photo, quality: 90)).write(to: folder.appendingPathComponent("photo.jpg"))
+        try Data(JPEGEncoder.encode(Image(width: photo.width, height: photo.height, pixels: mirrored), quality: 90))
+            .write(to: folder.appendingPathComponent("photo-mirrored.jpg"))
+        try Data(JPEGEncoder.encode(Image(width: 120, height: 90, pixels: flat), quality: 90))
+            .write(to: folder.appendingPathComponent("blank.jpg"))
+        try FileManager.default.copyItem(
+            atPath: TestData.path("jpeg/vgl_5674_0098.png"), toPath: folder.appendingPathComponent("other.png").path)
+        var builder = ManifestBuilder()
+        builder.threads = 1
+        let (manifest, report) = builder.build(imagesFolder: root.path)
+        #expect(report.flat == 1)
+        #expect(manifest.entries.map(\.path) == ["pkg/other.png", "pkg/photo-mirrored.jpg", "pkg/photo.jpg"])
+        let group = Dictionary(uniqueKeysWithValues: manifest.entries.map { ($0.path, $0.group) })
+        #expect(group["pkg/photo.jpg"] == group["pkg/photo-mirrored.jpg"], "the mirrored copy formed its own group")
+        #expect(group["pkg/other.png"] != group["pkg/photo.jpg"])
+        // Without the mirror links the two would be two pictures: the test would catch their loss.
+        let plain = try ImageDecoder().decode(fileAt: folder.appendingPathComponent("photo.jpg").path)
+        let plane = LuminancePlane(width: plain.width, height: plain.height, interleavedRGB: plain.pixels)
+        #expect(
+            PerceptualHash.compute(.pHash, of: plane).distance(to: PerceptualHash.compute(.pHash, of: plane.mirrored()))
+                > builder.groupingPHashBits)
     }
 }

@@ -119,4 +119,33 @@ import Testing
             #expect(report.loss.isFinite && report.loss >= 0, "\(loss) gave loss \(report.loss)")
         }
     }
+
+    /// A group of a few pictures (one picture at several resolutions) gives its other members as the edited view's
+    /// source; a larger group, a hash chain of different sparse pictures, never does.
+    @Test func onlyResolutionSetsLendTheirOtherMembersAsPositives() throws {
+        let images = try Pictures.working().images
+        func entry(_ index: Int, group: Int) -> TrainingManifest.Entry {
+            TrainingManifest.Entry(
+                path: "picture\(index).png", contentHash: String(repeating: "0", count: 64), width: 0, height: 0,
+                package: "testdata", group: group, split: .train)
+        }
+        let chainSize = PairSampler.largestResolutionSet + 1
+        // Pictures 0 and 1 form a resolution set; 2 ... 2 + chainSize - 1 a chain; one more stands alone.
+        let entries = (0..<(chainSize + 3)).map { index in
+            entry(index, group: index < 2 ? 0 : index < 2 + chainSize ? 1 : 2)
+        }
+        let sampler = PairSampler(
+            pictures: WorkingPictures(
+                entries: entries, images: entries.indices.map { images[$0 % images.count] }))
+        var random = RandomSource(seed: 5)
+        var lent = 0
+        for _ in 0..<200 {
+            let fromSet = sampler.secondViewSource(of: 0, random: &random)
+            #expect(fromSet == 0 || fromSet == 1)
+            if fromSet == 1 { lent += 1 }
+            #expect(sampler.secondViewSource(of: 3, random: &random) == 3)
+            #expect(sampler.secondViewSource(of: chainSize + 2, random: &random) == chainSize + 2)
+        }
+        #expect(lent > 30 && lent < 90, "the other resolution was lent \(lent) times in 200 (expected about 60)")
+    }
 }

@@ -12,6 +12,14 @@ public struct ManifestBuilder: Sendable {
     /// Pictures within this many pHash bits (and within `groupingDHashBits` dHash bits) join one group.
     public var groupingPHashBits = 6
     public var groupingDHashBits = 10
+    /// Pictures whose pHashes are this close join one group when their dHashes are within
+    /// `closeDHashBits`: the same screen or drawing with a label or a small part changed, which the model counts as
+    /// one picture (text and patch edits), but which moves more dHash bits than a re-encoding does.
+    public var closePHashBits = 4
+    public var closeDHashBits = 16
+    /// Below this standard deviation in every colour channel (grey levels) a picture is flat: it has no content
+    /// that tells it from another flat picture, so it is left out.
+    public var flatStandardDeviation: Float = 2
     /// Shares of groups in validation and test; the rest trains.
     public var validationShare = 0.1
     public var testShare = 0.1
@@ -25,6 +33,7 @@ public struct ManifestBuilder: Sendable {
         public var tooSmall = 0
         public var exactCopies = 0
         public var overCap = 0
+        public var flat = 0
     }
 
     struct Candidate: Sendable {
@@ -35,6 +44,10 @@ public struct ManifestBuilder: Sendable {
         var package: String
         var pHash: PerceptualHash
         var dHash: PerceptualHash
+        /// The hashes of the picture's mirror image: a mirrored copy is the same picture (the mirror edit).
+        var mirrorPHash: PerceptualHash
+        var mirrorDHash: PerceptualHash
+        var isFlat: Bool
     }
 
     public func build(imagesFolder: String) -> (TrainingManifest, Report) {
@@ -43,6 +56,7 @@ public struct ManifestBuilder: Sendable {
         report.scanned = paths.count
         let decoder = ImageDecoder()
         let minimumSide = minimumSide
+        let flatStandardDeviation = flatStandardDeviation
         let examined: [Result<Candidate, ImageDecodeError>] = concurrentMap(paths, threads: threads) { path in
             let fullPath = imagesFolder + "/" + path
             guard let data = FileManager.default.contents(atPath: fullPath) else {
@@ -53,12 +67,16 @@ public struct ManifestBuilder: Sendable {
             do throws(ImageDecodeError) {
                 let image = try decoder.decode(bytes: bytes, path: fullPath, minimumShortSide: minimumSide, work: &work)
                 let plane = LuminancePlane(width: image.width, height: image.height, interleavedRGB: image.pixels)
+                let mirror = plane.mirrored()
                 return .success(
                     Candidate(
                         path: path, contentHash: SHA256.digest(of: bytes).description, width: image.originalWidth,
                         height: image.originalHeight, package: String(path.prefix { $0 != "/" }),
                         pHash: PerceptualHash.compute(.pHash, of: plane),
-                        dHash: PerceptualHash.compute(.dHash, of: plane)))
+                        dHash: PerceptualHash.compute(.dHash, of: plane),
+                        mirrorPHash: PerceptualHash.compute(.pHash, of: mirror),
+                        mirrorDHash: PerceptualHash.compute(.dHash, of: mirror),
+                        isFlat: Self.largestChannelDeviation(image) < flatStandardDeviation))
             } catch {
                 return .failure(error)
             }
@@ -71,6 +89,8 @@ public struct ManifestBuilder: Sendable {
             case .success(let candidate):
                 if min(candidate.width, candidate.height) < minimumSide {
                     report.tooSmall += 1
+                } else if candidate.isFlat {
+                    report.flat += 1
                 } else if !seenHashes.insert(candidate.contentHash).inserted {
                     report.exactCopies += 1
                 } else {
@@ -127,14 +147,43 @@ public struct ManifestBuilder: Sendable {
             }
         }
         for first in candidates.indices {
-            for second in (first + 1)..<candidates.count
-            where candidates[first].pHash.distance(to: candidates[second].pHash) <= groupingPHashBits
-                && candidates[first].dHash.distance(to: candidates[second].dHash) <= groupingDHashBits
-            {
+            for second in (first + 1)..<candidates.count where showSamePicture(candidates[first], candidates[second]) {
                 join(first, second)
             }
         }
         return candidates.indices.map(root)
+    }
+
+    /// Whether two pictures are one picture for the model: close in both hashes, or very close in pHash with a
+    /// local change, either as they are or with one of them mirrored.
+    func showSamePicture(_ first: Candidate, _ second: Candidate) -> Bool {
+        func close(_ pHashBits: Int, _ dHashBits: Int) -> Bool {
+            (pHashBits <= groupingPHashBits && dHashBits <= groupingDHashBits)
+                || (pHashBits <= closePHashBits && dHashBits <= closeDHashBits)
+        }
+        return close(first.pHash.distance(to: second.pHash), first.dHash.distance(to: second.dHash))
+            || close(first.pHash.distance(to: second.mirrorPHash), first.dHash.distance(to: second.mirrorDHash))
+    }
+
+    /// The largest standard deviation of the red, green and blue values, in grey levels.
+    static func largestChannelDeviation(_ image: Image) -> Float {
+        let count = image.width * image.height
+        guard count > 0 else { return 0 }
+        var sums: [Double] = [0, 0, 0]
+        var squares: [Double] = [0, 0, 0]
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for index in 0..<count {
+                for channel in 0..<3 {
+                    let value = Double(pixels[3 * index + channel])
+                    sums[channel] += value
+                    squares[channel] += value * value
+                }
+            }
+        }
+        return (0..<3).map { channel in
+            let mean = sums[channel] / Double(count)
+            return Float(max(0, squares[channel] / Double(count) - mean * mean).squareRoot())
+        }.max() ?? 0
     }
 
     /// The split of a group, from the salted hash of its first member: stable when other pictures come and go.

@@ -48,14 +48,26 @@ struct PairSampler {
             let light: [EditKind] = [.jpeg, .rescale, .colour, .noise, .blur]
             first = editor.apply(light[random.nextInt(below: light.count)], to: original, random: &random)
         }
-        var base = original
-        let group = pictures.groups[pictures.groupOfPicture[source]]
-        if group.count > 1, random.nextUniform() < 0.3 {
-            let others = group.filter { $0 != source }
-            base = pictures.images[others[random.nextInt(below: others.count)]]
-        }
+        let base = pictures.images[secondViewSource(of: source, random: &random)]
         let second = editor.apply(Self.drawEdit(&random), to: base, random: &random)
         return random.nextUniform() < 0.5 ? (first, second) : (second, first)
+    }
+
+    /// Packages ship one picture at up to this many resolutions; a larger group is a chain of sparse pictures
+    /// (small drawings on an empty background) that the grouping hashes cannot tell apart. Such a group stays
+    /// together for the split and is never used for distinct pairs, but its members are not the same picture,
+    /// so they are not trained as near-duplicates of one another.
+    static let largestResolutionSet = 8
+
+    /// The picture the edited view is made from: `source` itself, or 30% of the time another resolution of it
+    /// shipped in its group.
+    func secondViewSource(of source: Int, random: inout RandomSource) -> Int {
+        let group = pictures.groups[pictures.groupOfPicture[source]]
+        guard group.count > 1, group.count <= Self.largestResolutionSet, random.nextUniform() < 0.3 else {
+            return source
+        }
+        let others = group.filter { $0 != source }
+        return others[random.nextInt(below: others.count)]
     }
 
     /// The two views of a dismissed pair: its two pictures, each lightly edited a third of the time, in random order.
