@@ -43,6 +43,17 @@ import TwinModel
         #expect(metrics.positiveKinds == ["crop", "jpeg"])
     }
 
+    @Test func operatingPointAtAThresholdCountsEveryPairScoringAtLeastIt() {
+        let metrics = PairMetrics(pairs: pairs)
+        // At 0.7: 0.9 (dup), 0.8, 0.7 (dup), 0.7 are reported: 2 of 4 right, 2 of 3 positives found.
+        #expect(metrics.operatingPoint(atThreshold: 0.7).precision == 0.5)
+        #expect(metrics.operatingPoint(atThreshold: 0.7).recall == 2.0 / 3)
+        #expect(metrics.operatingPoint(atThreshold: 0.85).precision == 1)
+        #expect(metrics.operatingPoint(atThreshold: 0.85).recall == 1.0 / 3)
+        #expect(metrics.operatingPoint(atThreshold: 0.95).precision == 1)
+        #expect(metrics.operatingPoint(atThreshold: 0.95).recall == 0)
+    }
+
     @Test func calibrationErrorOfHandComputedBins() {
         // Bins of width 0.1: [0.9]: one dup, mean 0.9 → |1 − 0.9| = 0.1; [0.8]: |0 − 0.8| = 0.8;
         // [0.7]: two pairs, one dup → |0.5 − 0.7| = 0.2; [0.2]: |1 − 0.2| = 0.8.

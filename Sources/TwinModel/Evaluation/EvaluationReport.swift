@@ -32,6 +32,9 @@ public struct EvaluationReport: Sendable, Codable {
     /// The model's worst pairs when asked for (`twindup eval --hardest N`): distinct pairs scored highest and
     /// near-duplicate pairs scored lowest.
     public var hardestDistinct: [PairBenchmark.NamedPair]?
+    /// Precision and recall of the model at the default threshold stored in its file: what a user gets unless
+    /// they set one.
+    public var atDefaultThreshold: OperatingPoint?
     public var weakestNearDuplicates: [PairBenchmark.NamedPair]?
 
     public static let precisions = [0.99, 0.999]
@@ -77,6 +80,8 @@ public struct EvaluationReport: Sendable, Codable {
             modelID: detector.modelID, pictures: benchmark.originals.count,
             positives: modelPairs.count { $0.isDuplicate },
             negatives: modelPairs.count { !$0.isDuplicate }, seed: seed, scorers: scorers)
+        report.atDefaultThreshold = PairMetrics(pairs: modelPairs).operatingPoint(
+            atThreshold: detector.defaultThreshold)
         if hardest > 0 {
             let extremes = benchmark.extremePairs(count: hardest, modelScore)
             report.hardestDistinct = extremes.hardestDistinct
@@ -127,6 +132,11 @@ public struct EvaluationReport: Sendable, Codable {
                 padded(scorer.name, 34) + number(scorer.rocAUC) + number(scorer.averagePrecision)
                     + number(scorer.atPrecision["0.99"]?.recall) + number(scorer.atPrecision["0.999"]?.recall)
                     + number(scorer.expectedCalibrationError))
+        }
+        if let point = atDefaultThreshold {
+            lines.append(
+                "at the model's default threshold \(point.threshold): precision "
+                    + String(format: "%.4f, recall %.4f", point.precision, point.recall))
         }
         lines.append("")
         lines.append("recall per edit kind at precision 0.99:")

@@ -92,6 +92,15 @@ public struct PairMetrics: Sendable {
         curve.filter { $0.precision >= precision }.max { $0.recall < $1.recall }
     }
 
+    /// Precision and recall of reporting every pair that scores at least `threshold` (precision 1 when none does).
+    public func operatingPoint(atThreshold threshold: Double) -> OperatingPoint {
+        let reported = pairs.filter { $0.score >= threshold }
+        let found = reported.count { $0.isDuplicate }
+        return OperatingPoint(
+            threshold: threshold, precision: reported.isEmpty ? 1 : Double(found) / Double(reported.count),
+            recall: positiveCount == 0 ? 0 : Double(found) / Double(positiveCount))
+    }
+
     /// The share of the positives of one kind that score at least `threshold`.
     public func recall(ofKind kind: String, atThreshold threshold: Double) -> Double {
         let positives = pairs.filter { $0.isDuplicate && $0.kind == kind }

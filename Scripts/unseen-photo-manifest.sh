@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Writes a manifest for `twindup eval` over the benchmark photos (Scripts/prepare-benchmark-photos.sh) that
+# come from packages the training data never drew on: real photographs the model has never seen, grouped like
+# the training manifest (`twindup data manifest`), every picture in the test split.
+#
+#   Scripts/unseen-photo-manifest.sh PHOTOS_DIR OUT.tsv [TRAINING_MANIFEST]
+#   twindup eval --data PHOTOS_DIR --manifest OUT.tsv --cache DIR
+#
+# PHOTOS_DIR is the photos/ folder of the benchmark-photo cache (one subfolder per package).
+# TRAINING_MANIFEST defaults to Models/training-manifest.tsv. Needs twindup on PATH or TWINDUP set.
+set -euo pipefail
+fail() { echo "unseen-photo-manifest.sh: $*" >&2; exit 1; }
+[[ $# -ge 2 ]] || fail "usage: $0 PHOTOS_DIR OUT.tsv [TRAINING_MANIFEST]"
+photos=$1
+out=$2
+training=${3:-$(cd "$(dirname "$0")/.." && pwd)/Models/training-manifest.tsv}
+twindup=${TWINDUP:-twindup}
+[[ -d $photos ]] || fail "$photos is not a folder (run Scripts/prepare-benchmark-photos.sh first)"
+[[ -r $training ]] || fail "cannot read the training manifest $training"
+all=$(mktemp)
+trap 'rm -f "$all"' EXIT
+"$twindup" data manifest --images "$photos" --out "$all"
+# Column 5 is the package, column 7 the split.
+awk -F'\t' 'BEGIN { OFS = "\t" }
+    NR == FNR { if (FNR > 1) trained[$5] = 1; next }
+    FNR == 1 { print; next }
+    !($5 in trained) { $7 = "test"; print; kept++ }
+    END { if (kept == 0) exit 1 }' "$training" "$all" > "$out" || fail "no photo comes from an unseen package"
+echo "wrote $out: $(($(wc -l < "$out") - 1)) photos from $(cut -f5 "$out" | tail -n +2 | sort -u | wc -l) packages the training data does not use"
