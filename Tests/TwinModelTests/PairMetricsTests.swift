@@ -54,6 +54,30 @@ import TwinModel
         #expect(metrics.operatingPoint(atThreshold: 0.95).recall == 0)
     }
 
+    /// The high-precision end of a curve over millions of pairs spans few thresholds; thinning must keep it.
+    @Test func thinnedCurveKeepsTheHighPrecisionEndAndNoLargeGaps() {
+        // 1,000 thresholds take precision from 1 to 0.98 and recall to 0.5; 200,000 more take the rest.
+        var curve: [OperatingPoint] = []
+        for index in 0..<1000 {
+            let share = Double(index) / 999
+            curve.append(
+                OperatingPoint(threshold: 1 - Double(index) * 1e-6, precision: 1 - 0.02 * share, recall: 0.5 * share))
+        }
+        for index in 1...200_000 {
+            let share = Double(index) / 200_000
+            curve.append(
+                OperatingPoint(
+                    threshold: 0.999 - Double(index) * 1e-6, precision: 0.98 - 0.9 * share, recall: 0.5 + 0.5 * share))
+        }
+        let thinned = EvaluationReport.thinnedCurve(curve)
+        #expect(thinned.first == curve.first && thinned.last == curve.last)
+        #expect(thinned.count < 1000, "\(thinned.count) points kept")
+        #expect(thinned.count { $0.precision >= 0.98 } >= 100, "the high-precision end was thinned away")
+        for (earlier, later) in zip(thinned, thinned.dropFirst()) {
+            #expect(abs(later.precision - earlier.precision) < 0.0026 && abs(later.recall - earlier.recall) < 0.0031)
+        }
+    }
+
     @Test func calibrationErrorOfHandComputedBins() {
         // Bins of width 0.1: [0.9]: one dup, mean 0.9 → |1 − 0.9| = 0.1; [0.8]: |0 − 0.8| = 0.8;
         // [0.7]: two pairs, one dup → |0.5 − 0.7| = 0.2; [0.2]: |1 − 0.2| = 0.8.

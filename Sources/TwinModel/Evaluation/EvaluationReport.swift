@@ -102,16 +102,27 @@ public struct EvaluationReport: Sendable, Codable {
             atPrecision[String(precision)] = OperatingResult(
                 threshold: point?.threshold, recall: point?.recall ?? 0, recallByKind: byKind)
         }
-        // The curve is thinned to at most 400 points for the JSON and the chart.
-        let stride = max(1, metrics.curve.count / 400)
-        let thinned = metrics.curve.enumerated().filter {
-            $0.offset % stride == 0 || $0.offset == metrics.curve.count - 1
-        }
-        .map(\.element)
+        let thinned = thinnedCurve(metrics.curve)
         return ScorerResult(
             name: name, rocAUC: metrics.rocAUC, averagePrecision: metrics.averagePrecision, atPrecision: atPrecision,
             expectedCalibrationError: probabilities ? metrics.classBalanced(seed: 7).expectedCalibrationError() : nil,
             curve: thinned)
+    }
+
+    /// The curve for the JSON and the chart: a point is kept when precision or recall has moved by at least
+    /// `step` since the last kept one (and the ends always), so the few high-precision thresholds that matter
+    /// survive while the long low-precision tail of millions of pairs shrinks to a few hundred points.
+    public static func thinnedCurve(_ curve: [OperatingPoint], step: Double = 0.0025) -> [OperatingPoint] {
+        guard var last = curve.first else { return [] }
+        var kept = [last]
+        for (offset, point) in curve.enumerated().dropFirst() {
+            let moved = abs(point.precision - last.precision) >= step || abs(point.recall - last.recall) >= step
+            if moved || offset == curve.count - 1 {
+                kept.append(point)
+                last = point
+            }
+        }
+        return kept
     }
 
     /// A plain-text table: one row per scorer, then recall per edit kind at precision 0.99.

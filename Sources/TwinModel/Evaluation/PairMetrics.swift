@@ -18,6 +18,12 @@ public struct OperatingPoint: Sendable, Equatable, Codable {
     public var threshold: Double
     public var precision: Double
     public var recall: Double
+
+    public init(threshold: Double, precision: Double, recall: Double) {
+        self.threshold = threshold
+        self.precision = precision
+        self.recall = recall
+    }
 }
 
 /// Ranking and calibration metrics over scored pairs. Ties in score are treated as one threshold, as a
