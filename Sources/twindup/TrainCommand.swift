@@ -38,7 +38,7 @@ struct TrainCommand: AsyncParsableCommand {
     var head: TrainingConfiguration.HeadKind = .constrained
 
     @Option(help: "Training steps.")
-    var steps: Int = 5500
+    var steps: Int = TrainingConfiguration().steps
 
     @Option(help: "Source pictures per step (each gives two views).")
     var batch: Int = TrainingConfiguration().batchSources

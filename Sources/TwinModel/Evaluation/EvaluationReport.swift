@@ -32,10 +32,10 @@ public struct EvaluationReport: Sendable, Codable {
     /// The model's worst pairs when asked for (`twindup eval --hardest N`): distinct pairs scored highest and
     /// near-duplicate pairs scored lowest.
     public var hardestDistinct: [PairBenchmark.NamedPair]?
+    public var weakestNearDuplicates: [PairBenchmark.NamedPair]?
     /// Precision and recall of the model at the default threshold stored in its file: what a user gets unless
     /// they set one.
     public var atDefaultThreshold: OperatingPoint?
-    public var weakestNearDuplicates: [PairBenchmark.NamedPair]?
 
     public static let precisions = [0.99, 0.999]
 
@@ -64,8 +64,8 @@ public struct EvaluationReport: Sendable, Codable {
         let modelScore = { (original: Int, edited: Int) in
             detector.probability(scaledFirst: originalEmbeddings[original], scaledSecond: editedEmbeddings[edited])
         }
-        let modelPairs = benchmark.scoredPairs(modelScore)
-        var scorers = [summarise(name: "twindup \(detector.modelID)", pairs: modelPairs, probabilities: true)]
+        let modelMetrics = PairMetrics(pairs: benchmark.scoredPairs(modelScore))
+        var scorers = [summarise(name: "twindup \(detector.modelID)", metrics: modelMetrics, probabilities: true)]
         for kind in [PerceptualHash.Kind.pHash, .dHash, .pdq] {
             let hash: @Sendable (Image) -> PerceptualHash = { image in
                 PerceptualHash.compute(
@@ -74,14 +74,12 @@ public struct EvaluationReport: Sendable, Codable {
             let originalHashes = concurrentMap(benchmark.originals.map { pictures.images[$0] }, threads: threads, hash)
             let editedHashes = concurrentMap(benchmark.edited.map(\.image), threads: threads, hash)
             let pairs = benchmark.scoredPairs { -Double(originalHashes[$0].distance(to: editedHashes[$1])) }
-            scorers.append(summarise(name: kind.rawValue, pairs: pairs, probabilities: false))
+            scorers.append(summarise(name: kind.rawValue, metrics: PairMetrics(pairs: pairs), probabilities: false))
         }
         var report = EvaluationReport(
-            modelID: detector.modelID, pictures: benchmark.originals.count,
-            positives: modelPairs.count { $0.isDuplicate },
-            negatives: modelPairs.count { !$0.isDuplicate }, seed: seed, scorers: scorers)
-        report.atDefaultThreshold = PairMetrics(pairs: modelPairs).operatingPoint(
-            atThreshold: detector.defaultThreshold)
+            modelID: detector.modelID, pictures: benchmark.originals.count, positives: modelMetrics.positiveCount,
+            negatives: modelMetrics.negativeCount, seed: seed, scorers: scorers)
+        report.atDefaultThreshold = modelMetrics.operatingPoint(atThreshold: detector.defaultThreshold)
         if hardest > 0 {
             let extremes = benchmark.extremePairs(count: hardest, modelScore)
             report.hardestDistinct = extremes.hardestDistinct
@@ -90,8 +88,7 @@ public struct EvaluationReport: Sendable, Codable {
         return report
     }
 
-    static func summarise(name: String, pairs: [ScoredPair], probabilities: Bool) -> ScorerResult {
-        let metrics = PairMetrics(pairs: pairs)
+    static func summarise(name: String, metrics: PairMetrics, probabilities: Bool) -> ScorerResult {
         var atPrecision: [String: OperatingResult] = [:]
         for precision in precisions {
             let point = metrics.operatingPoint(atPrecision: precision)

@@ -56,20 +56,29 @@ public struct PairBenchmark: Sendable {
         var seed: UInt64
     }
 
-    /// Scores every pair with `score(originalIndex, editedIndex)` (indices into `originals` and `edited`).
-    public func scoredPairs(_ score: (Int, Int) -> Double) -> [ScoredPair] {
-        var pairs: [ScoredPair] = []
-        pairs.reserveCapacity(originals.count * edited.count)
+    /// Calls `body(originalPosition, editedPosition, isDuplicate)` for every pair of the benchmark (positions are
+    /// indices into `originals` and `edited`): an original with each of its own copies, and with every copy of every
+    /// other group. Copies of another picture of its own group are neither.
+    func forEachPair(_ body: (Int, Int, Bool) -> Void) {
         for (originalPosition, original) in originals.enumerated() {
             let group = pictures.entries[original].group
             for (editedPosition, copy) in edited.enumerated() {
                 let isDuplicate = copy.source == original
                 if !isDuplicate && pictures.entries[copy.source].group == group { continue }
-                pairs.append(
-                    ScoredPair(
-                        score: score(originalPosition, editedPosition), isDuplicate: isDuplicate,
-                        kind: isDuplicate ? copy.kind.rawValue : "distinct"))
+                body(originalPosition, editedPosition, isDuplicate)
             }
+        }
+    }
+
+    /// Scores every pair with `score(originalIndex, editedIndex)` (indices into `originals` and `edited`).
+    public func scoredPairs(_ score: (Int, Int) -> Double) -> [ScoredPair] {
+        var pairs: [ScoredPair] = []
+        pairs.reserveCapacity(originals.count * edited.count)
+        forEachPair { originalPosition, editedPosition, isDuplicate in
+            pairs.append(
+                ScoredPair(
+                    score: score(originalPosition, editedPosition), isDuplicate: isDuplicate,
+                    kind: isDuplicate ? edited[editedPosition].kind.rawValue : "distinct"))
         }
         return pairs
     }
@@ -92,23 +101,18 @@ public struct PairBenchmark: Sendable {
         // Bounded lists kept in order, worst last, so a pair that cannot enter costs one comparison.
         var distinct: [(score: Double, original: Int, edited: Int)] = []
         var nearDuplicates: [(score: Double, original: Int, edited: Int)] = []
-        for (originalPosition, original) in originals.enumerated() {
-            let group = pictures.entries[original].group
-            for (editedPosition, copy) in edited.enumerated() {
-                let isDuplicate = copy.source == original
-                if !isDuplicate && pictures.entries[copy.source].group == group { continue }
-                let value = score(originalPosition, editedPosition)
-                if isDuplicate {
-                    if nearDuplicates.count == count, value >= nearDuplicates[count - 1].score { continue }
-                    let at = nearDuplicates.firstIndex { value < $0.score } ?? nearDuplicates.count
-                    nearDuplicates.insert((value, originalPosition, editedPosition), at: at)
-                    if nearDuplicates.count > count { nearDuplicates.removeLast() }
-                } else {
-                    if distinct.count == count, value <= distinct[count - 1].score { continue }
-                    let at = distinct.firstIndex { value > $0.score } ?? distinct.count
-                    distinct.insert((value, originalPosition, editedPosition), at: at)
-                    if distinct.count > count { distinct.removeLast() }
-                }
+        forEachPair { originalPosition, editedPosition, isDuplicate in
+            let value = score(originalPosition, editedPosition)
+            if isDuplicate {
+                if nearDuplicates.count == count, value >= nearDuplicates[count - 1].score { return }
+                let at = nearDuplicates.firstIndex { value < $0.score } ?? nearDuplicates.count
+                nearDuplicates.insert((value, originalPosition, editedPosition), at: at)
+                if nearDuplicates.count > count { nearDuplicates.removeLast() }
+            } else {
+                if distinct.count == count, value <= distinct[count - 1].score { return }
+                let at = distinct.firstIndex { value > $0.score } ?? distinct.count
+                distinct.insert((value, originalPosition, editedPosition), at: at)
+                if distinct.count > count { distinct.removeLast() }
             }
         }
         func named(_ pair: (score: Double, original: Int, edited: Int)) -> NamedPair {

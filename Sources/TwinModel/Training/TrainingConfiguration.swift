@@ -27,7 +27,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var head: HeadKind = .constrained
     /// Source pictures per step; each gives two views, so the network sees twice this many images.
     public var batchSources = 32
-    public var steps = 6000
+    /// The shipped model's length (`twindup train`'s default).
+    public var steps = 5500
     public var learningRate: Float = 2e-3
     public var minimumLearningRate: Float = 2e-5
     public var warmupSteps = 300
