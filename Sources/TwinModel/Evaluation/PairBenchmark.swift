@@ -83,6 +83,13 @@ public struct PairBenchmark: Sendable {
         return pairs
     }
 
+    /// The original (its position in `originals`) of every pair, in the order `scoredPairs` lists the pairs.
+    public func pairOriginals() -> [Int] {
+        var positions: [Int] = []
+        forEachPair { originalPosition, _, _ in positions.append(originalPosition) }
+        return positions
+    }
+
     /// One pair of the benchmark by name: the original's path, the path of the picture the edited copy was made
     /// from, the edit (or `distinct`) and the score, for listing the pairs a scorer gets most wrong.
     public struct NamedPair: Sendable, Codable, Equatable {

@@ -15,6 +15,9 @@ public struct TrainingRun {
     public var resume = false
     /// Precision the default threshold must reach on validation pairs.
     public var targetPrecision = 0.99
+    /// Share of bootstrap resamples of the validation pictures in which the default threshold must reach
+    /// `targetPrecision` (`ThresholdSelection`): the margin that keeps the promise on pictures it was not chosen on.
+    public var thresholdConfidence = 0.95
     public var commandLine = ""
     /// Dismissed pairs mixed into the batches as hard negatives (`--feedback`).
     public var feedback = FeedbackPairs(pairs: [])
@@ -197,13 +200,19 @@ public struct TrainingRun {
         head.raw.value = try Tensor(shape: [fit.raw.count], scalars: fit.raw)
         head.bias.value = try Tensor(shape: [1], scalars: [fit.bias])
         let summary = try validate(network, on: full, step: trainedSteps)
-        let threshold = summary.metrics.operatingPoint(atPrecision: targetPrecision)?.threshold ?? 0.99
+        let choice = ThresholdSelection.choose(
+            pairs: summary.metrics.pairs, originalOf: full.pairOriginals(), targetPrecision: targetPrecision,
+            confidence: thresholdConfidence, seed: configuration.seed ^ 0x5448_5245)
+        let threshold = choice.conservative?.threshold ?? choice.pointEstimate?.threshold ?? 0.99
         let calibrationError = summary.metrics.classBalanced(seed: configuration.seed).expectedCalibrationError()
         log(summary.line)
         log(
             String(
-                format: "calibrated: loss %.5f, ECE %.4f, threshold %.4f for precision %.2f", fit.loss,
-                calibrationError, threshold, targetPrecision))
+                format: "calibrated: loss %.5f, ECE %.4f; precision %.2f on validation from threshold %.6f "
+                    + "(recall %.4f), in %.0f%% of resamples of its pictures from %.6f (recall %.4f): default %.6f",
+                fit.loss, calibrationError, targetPrecision, choice.pointEstimate?.threshold ?? .nan,
+                choice.pointEstimate?.recall ?? .nan, thresholdConfidence * 100,
+                choice.conservative?.threshold ?? .nan, choice.conservative?.recall ?? .nan, threshold))
         var weights = network.weights()
         let manifestDigest = manifest.digest
         weights.metadata = [
@@ -212,6 +221,9 @@ public struct TrainingRun {
             "input_side": String(network.architecture.inputSide),
             "head": "constrained",
             "threshold": String(format: "%.6f", min(max(threshold, 1e-6), 1 - 1e-6)),
+            "threshold_rule": String(
+                format: "lowest with precision %.2f in %.0f%% of bootstrap resamples of the validation pictures",
+                targetPrecision, thresholdConfidence * 100),
             "training_configuration": configuration.json,
             "training_command": commandLine,
             "training_steps": String(trainedSteps),
