@@ -32,7 +32,7 @@ struct TrainCommand: AsyncParsableCommand {
     var out: String
 
     @Option(help: "Loss: bce, contrastive (shipped) or triplet.")
-    var loss: TrainingConfiguration.LossKind = .contrastive
+    var loss: TrainingConfiguration.LossKind = TrainingConfiguration().loss
 
     @Option(help: "Head: constrained (shipped), unconstrained or signed (ablations).")
     var head: TrainingConfiguration.HeadKind = .constrained

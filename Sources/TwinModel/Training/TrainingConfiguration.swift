@@ -23,7 +23,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     }
 
     public var seed: UInt64 = 1
-    public var loss: LossKind = .bce
+    /// The shipped model's loss (`twindup train`'s default).
+    public var loss: LossKind = .contrastive
     public var head: HeadKind = .constrained
     /// Source pictures per step; each gives two views, so the network sees twice this many images.
     public var batchSources = 32
