@@ -19,7 +19,7 @@ import TwinModel
         pairs += [0.801, 0.801].map { ScoredPair(score: $0, isDuplicate: false, kind: "distinct") }
         originalOf += [0, 0]
         let choice = ThresholdSelection.choose(
-            pairs: pairs, originalOf: originalOf, targetPrecision: 0.99, seed: 7)
+            metrics: PairMetrics(pairs: pairs), originalOf: originalOf, targetPrecision: 0.99, seed: 7)
         #expect(choice.pointEstimate?.threshold == pairs[0].score)
         #expect(choice.pointEstimate?.recall == 1)
         let lowestAboveFalseFindings = pairs.filter { $0.isDuplicate && $0.score > 0.801 }.map(\.score).min()
@@ -37,7 +37,7 @@ import TwinModel
             originalOf.append(original)
         }
         let choice = ThresholdSelection.choose(
-            pairs: pairs, originalOf: originalOf, targetPrecision: 0.99, seed: 7)
+            metrics: PairMetrics(pairs: pairs), originalOf: originalOf, targetPrecision: 0.99, seed: 7)
         #expect(choice.pointEstimate?.threshold == pairs[0].score)
         #expect(choice.conservative == choice.pointEstimate)
     }
@@ -47,7 +47,8 @@ import TwinModel
             ScoredPair(score: 0.9, isDuplicate: false, kind: "distinct"),
             ScoredPair(score: 0.8, isDuplicate: true, kind: "crop"),
         ]
-        let choice = ThresholdSelection.choose(pairs: pairs, originalOf: [0, 1], targetPrecision: 0.99, seed: 1)
+        let choice = ThresholdSelection.choose(
+            metrics: PairMetrics(pairs: pairs), originalOf: [0, 1], targetPrecision: 0.99, seed: 1)
         #expect(choice.pointEstimate == nil)
         #expect(choice.conservative == nil)
     }

@@ -16,15 +16,15 @@ public enum ThresholdSelection {
         public var conservative: OperatingPoint?
     }
 
-    /// `pairs[i]` belongs to original `originalOf[i]` (any integer label; pairs of one original are resampled
-    /// together). `resamples` bootstrap draws from `seed`.
+    /// `metrics.pairs[i]` belongs to original `originalOf[i]` (any integer label; pairs of one original are
+    /// resampled together). `resamples` bootstrap draws from `seed`.
     public static func choose(
-        pairs: [ScoredPair], originalOf: [Int], targetPrecision: Double, confidence: Double = 0.95,
+        metrics: PairMetrics, originalOf: [Int], targetPrecision: Double, confidence: Double = 0.95,
         resamples: Int = 400, seed: UInt64
     ) -> Choice {
+        let pairs = metrics.pairs
         precondition(pairs.count == originalOf.count, "every pair needs its original")
         precondition(resamples > 0 && confidence > 0 && confidence < 1, "needs resamples and a confidence in (0, 1)")
-        let metrics = PairMetrics(pairs: pairs)
         guard let point = metrics.operatingPoint(atPrecision: targetPrecision) else {
             return Choice(pointEstimate: nil, conservative: nil)
         }

@@ -201,7 +201,7 @@ public struct TrainingRun {
         head.bias.value = try Tensor(shape: [1], scalars: [fit.bias])
         let summary = try validate(network, on: full, step: trainedSteps)
         let choice = ThresholdSelection.choose(
-            pairs: summary.metrics.pairs, originalOf: full.pairOriginals(), targetPrecision: targetPrecision,
+            metrics: summary.metrics, originalOf: full.pairOriginals(), targetPrecision: targetPrecision,
             confidence: thresholdConfidence, seed: configuration.seed ^ 0x5448_5245)
         let threshold = choice.conservative?.threshold ?? choice.pointEstimate?.threshold ?? 0.99
         let calibrationError = summary.metrics.classBalanced(seed: configuration.seed).expectedCalibrationError()
