@@ -20,12 +20,13 @@ public struct BorderTrimming: Sendable, Equatable {
         let limitY = Int(Float(image.height) * largestSideFraction)
         return image.pixels.withUnsafeBufferPointer { pixels in
             let lines = LineReader(pixels: pixels, width: image.width, height: image.height)
-            let top = borderDepth(limit: limitY) { lines.row($0) }
-            let bottom = borderDepth(limit: limitY) { lines.row(image.height - 1 - $0) }
-            let left = borderDepth(limit: limitX) { lines.column($0, rows: top..<(image.height - bottom)) }
-            let right = borderDepth(limit: limitX) {
-                lines.column(image.width - 1 - $0, rows: top..<(image.height - bottom))
-            }
+            let (top, bottom) = Self.unlessBackground(
+                borderDepth(limit: limitY) { lines.row($0) },
+                borderDepth(limit: limitY) { lines.row(image.height - 1 - $0) }, limit: limitY)
+            let (left, right) = Self.unlessBackground(
+                borderDepth(limit: limitX) { lines.column($0, rows: top..<(image.height - bottom)) },
+                borderDepth(limit: limitX) { lines.column(image.width - 1 - $0, rows: top..<(image.height - bottom)) },
+                limit: limitX)
             return (left, top, image.width - left - right, image.height - top - bottom)
         }
     }
@@ -44,6 +45,13 @@ public struct BorderTrimming: Sendable, Equatable {
             width: box.width, height: box.height, pixels: pixels, format: image.format,
             originalWidth: image.originalWidth, originalHeight: image.originalHeight, orientation: image.orientation,
             warningCount: image.warningCount, firstWarning: image.firstWarning)
+    }
+
+    /// The two opposite borders of one axis, or none when both reach the limit: that picture is not framed but
+    /// mostly background (a small drawing on an empty canvas, a smooth gradient), and its middle fifth alone would
+    /// look like the middle of every other such picture.
+    private static func unlessBackground(_ first: Int, _ second: Int, limit: Int) -> (Int, Int) {
+        limit > 0 && first >= limit && second >= limit ? (0, 0) : (first, second)
     }
 
     /// How many lines from one side are border, `line(0)` being the outermost.
