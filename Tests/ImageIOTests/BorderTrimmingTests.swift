@@ -79,21 +79,21 @@ import Testing
         let grey = Fixtures.image(width: 50, height: 30) { _, _ in [128, 128, 128] }
         #expect(BorderTrimming().trimmed(grey) == grey)
         let photo = try Self.photo()
-        // The photo scaled into a small square in the middle of a white canvas five times its size.
-        let canvas = Fixtures.image(width: 200, height: 200) { x, y in
-            guard (90..<110).contains(x), (90..<110).contains(y) else { return [255, 255, 255] }
-            let pixel = photo.rgb(x: (x - 90) * photo.width / 20, y: (y - 90) * photo.height / 20)
-            return [pixel.red, pixel.green, pixel.blue]
-        }
-        Self.expectBox(BorderTrimming().contentBox(of: canvas), near: (0, 0, 200, 200), slack: 0, "drawing on canvas")
-        // Off the middle, the drawing keeps the sides that do not reach the limit trimmed.
-        let corner = Fixtures.image(width: 200, height: 200) { x, y in
-            guard (10..<30).contains(x), (10..<30).contains(y) else { return [255, 255, 255] }
-            let pixel = photo.rgb(x: (x - 10) * photo.width / 20, y: (y - 10) * photo.height / 20)
-            return [pixel.red, pixel.green, pixel.blue]
+        // The photo scaled into a 20-pixel square at (left, top) of a white 200×200 canvas.
+        func drawing(left: Int, top: Int) -> Image {
+            Fixtures.image(width: 200, height: 200) { x, y in
+                guard (left..<(left + 20)).contains(x), (top..<(top + 20)).contains(y) else { return [255, 255, 255] }
+                let pixel = photo.rgb(x: (x - left) * photo.width / 20, y: (y - top) * photo.height / 20)
+                return [pixel.red, pixel.green, pixel.blue]
+            }
         }
         Self.expectBox(
-            BorderTrimming().contentBox(of: corner), near: (10, 10, 110, 110), slack: 0, "drawing in a corner")
+            BorderTrimming().contentBox(of: drawing(left: 90, top: 90)), near: (0, 0, 200, 200), slack: 0,
+            "drawing on canvas")
+        // Off the middle, the drawing keeps the sides that do not reach the limit trimmed.
+        Self.expectBox(
+            BorderTrimming().contentBox(of: drawing(left: 10, top: 10)), near: (10, 10, 110, 110), slack: 0,
+            "drawing in a corner")
         let single = Fixtures.image(width: 1, height: 1) { _, _ in [9, 9, 9] }
         #expect(BorderTrimming().trimmed(single) == single)
     }
