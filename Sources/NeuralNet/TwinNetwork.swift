@@ -1,8 +1,8 @@
 /// The twin network: one embedding tower applied to both images, and a head comparing the two embeddings.
 ///
 /// The tower is per-image standardisation, a 3×3 stride-2 stem convolution with BatchNorm and ReLU, a stack of
-/// depthwise-separable blocks (depthwise 3×3 + BN + ReLU, pointwise 1×1 + BN + ReLU), global average and max
-/// pooling concatenated, and a dense layer to the embedding.
+/// depthwise-separable blocks (depthwise 3×3 + BN + ReLU, pointwise 1×1 + BN + ReLU), global pooling (average and
+/// max concatenated, as shipped, or another `GlobalPooling.Kind`), and a dense layer to the embedding.
 public final class TwinNetwork {
     /// One depthwise-separable block: its output channels and the depthwise convolution's stride.
     public struct Block: Sendable, Equatable {
@@ -26,10 +26,12 @@ public final class TwinNetwork {
         public var mirrorInvariant: Bool
         /// Uniform borders are cut off before the picture is squashed to the input square (`BorderTrimming`).
         public var trimsBorders: Bool
+        /// How the last feature map becomes one vector before the dense layer.
+        public var pooling: GlobalPooling.Kind
 
         public init(
             inputSide: Int, inputChannels: Int = 3, stemChannels: Int, blocks: [Block], embeddingWidth: Int,
-            mirrorInvariant: Bool = false, trimsBorders: Bool = false
+            mirrorInvariant: Bool = false, trimsBorders: Bool = false, pooling: GlobalPooling.Kind = .averageAndMax
         ) {
             self.inputSide = inputSide
             self.inputChannels = inputChannels
@@ -38,6 +40,7 @@ public final class TwinNetwork {
             self.embeddingWidth = embeddingWidth
             self.mirrorInvariant = mirrorInvariant
             self.trimsBorders = trimsBorders
+            self.pooling = pooling
         }
 
         /// The network twindup ships: 96×96 RGB in, 128 floats out, about 84 MFLOP per image.
@@ -84,8 +87,10 @@ public final class TwinNetwork {
             channels = block.outChannels
         }
         layers += [
-            GlobalPooling(name: "pool", kind: .averageAndMax),
-            Dense(name: "embedding", inputs: 2 * channels, outputs: architecture.embeddingWidth, random: &random),
+            GlobalPooling(name: "pool", kind: architecture.pooling),
+            Dense(
+                name: "embedding", inputs: (architecture.pooling == .averageAndMax ? 2 : 1) * channels,
+                outputs: architecture.embeddingWidth, random: &random),
         ]
         self.architecture = architecture
         self.tower = Sequential(layers)

@@ -73,6 +73,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Cut uniform borders (frames, letterbox bars) off every picture before the network sees it.")
     var trimBorders = false
 
+    @Option(help: "Global pooling: average-and-max (shipped), average, max or gem-P (generalised mean, power P).")
+    var pooling: String = "average-and-max"
+
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
 
@@ -87,6 +90,10 @@ struct TrainCommand: AsyncParsableCommand {
         // Recorded only when set, so that configurations of runs without them stay as they were.
         configuration.mirrorInvariant = mirrorInvariant ? true : nil
         configuration.trimsBorders = trimBorders ? true : nil
+        guard ArchitectureCoding.pooling(named: pooling) != nil else {
+            throw ValidationError("--pooling must be average-and-max, average, max or gem-P with 1 ≤ P ≤ 16")
+        }
+        configuration.pooling = pooling == "average-and-max" ? nil : pooling
         configuration.steps = steps
         configuration.batchSources = batch
         configuration.learningRate = learningRate

@@ -143,7 +143,7 @@ public struct ModelFileError: Error, CustomStringConvertible {
 }
 
 /// The architecture as compact JSON for model metadata.
-enum ArchitectureCoding {
+public enum ArchitectureCoding {
     struct Coded: Codable {
         var inputSide: Int
         var inputChannels: Int
@@ -153,6 +153,30 @@ enum ArchitectureCoding {
         // Absent from files made before these options existed: such models were trained without them.
         var mirrorInvariant: Bool?
         var trimsBorders: Bool?
+        /// Absent for average-and-max pooling, which every model used before the option existed.
+        var pooling: String?
+    }
+
+    static func poolingName(_ kind: GlobalPooling.Kind) -> String? {
+        switch kind {
+        case .averageAndMax: return nil
+        case .average: return "average"
+        case .max: return "max"
+        case .generalizedMean(let power): return "gem-\(power)"
+        }
+    }
+
+    /// Reads the names `poolingName` writes and those `twindup train --pooling` accepts.
+    public static func pooling(named name: String?) -> GlobalPooling.Kind? {
+        switch name {
+        case nil, "average-and-max": return .averageAndMax
+        case "average": return .average
+        case "max": return .max
+        case let name? where name.hasPrefix("gem-"):
+            guard let power = Float(name.dropFirst(4)), power >= 1, power <= 16 else { return nil }
+            return .generalizedMean(power: power)
+        default: return nil
+        }
     }
 
     static func encode(_ architecture: TwinNetwork.Architecture) -> String {
@@ -160,7 +184,7 @@ enum ArchitectureCoding {
             inputSide: architecture.inputSide, inputChannels: architecture.inputChannels,
             stemChannels: architecture.stemChannels, blocks: architecture.blocks.map { [$0.outChannels, $0.stride] },
             embeddingWidth: architecture.embeddingWidth, mirrorInvariant: architecture.mirrorInvariant,
-            trimsBorders: architecture.trimsBorders)
+            trimsBorders: architecture.trimsBorders, pooling: poolingName(architecture.pooling))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return String(decoding: (try? encoder.encode(coded)) ?? Data(), as: UTF8.self)
@@ -168,12 +192,14 @@ enum ArchitectureCoding {
 
     static func decode(_ text: String) -> TwinNetwork.Architecture? {
         guard let coded = try? JSONDecoder().decode(Coded.self, from: Data(text.utf8)),
-            coded.blocks.allSatisfy({ $0.count == 2 }), coded.inputSide > 0, coded.embeddingWidth > 0
+            coded.blocks.allSatisfy({ $0.count == 2 }), coded.inputSide > 0, coded.embeddingWidth > 0,
+            let pooling = pooling(named: coded.pooling)
         else { return nil }
         return TwinNetwork.Architecture(
             inputSide: coded.inputSide, inputChannels: coded.inputChannels, stemChannels: coded.stemChannels,
             blocks: coded.blocks.map { TwinNetwork.Block($0[0], stride: $0[1]) }, embeddingWidth: coded.embeddingWidth,
-            mirrorInvariant: coded.mirrorInvariant ?? false, trimsBorders: coded.trimsBorders ?? false)
+            mirrorInvariant: coded.mirrorInvariant ?? false, trimsBorders: coded.trimsBorders ?? false,
+            pooling: pooling)
     }
 }
 

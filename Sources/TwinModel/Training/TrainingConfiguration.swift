@@ -52,6 +52,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Train on pictures with their uniform borders cut off (`TwinNetwork.Architecture.trimsBorders`); absent
     /// means off.
     public var trimsBorders: Bool?
+    /// Global pooling by `ArchitectureCoding.pooling(named:)`; absent means average and max, as shipped.
+    public var pooling: String?
 
     /// The shipped architecture with this run's options.
     public var architecture: TwinNetwork.Architecture { applyingOptions(to: .standard) }
@@ -61,6 +63,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         var architecture = base
         if let mirrorInvariant { architecture.mirrorInvariant = mirrorInvariant }
         if let trimsBorders { architecture.trimsBorders = trimsBorders }
+        if let kind = ArchitectureCoding.pooling(named: pooling) { architecture.pooling = kind }
         return architecture
     }
 
