@@ -73,8 +73,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Cut uniform borders (frames, letterbox bars) off every picture before the network sees it.")
     var trimBorders = false
 
-    @Option(help: "Global pooling: average-and-max (shipped), average, max or gem-P (generalised mean, power P).")
-    var pooling: String = "average-and-max"
+    @Option(help: "Global pooling: gem-P (generalised mean, power P; gem-3 shipped), average-and-max, average or max.")
+    var pooling: String = TrainingConfiguration().pooling ?? "gem-3"
 
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
@@ -93,7 +93,7 @@ struct TrainCommand: AsyncParsableCommand {
         guard ArchitectureCoding.pooling(named: pooling) != nil else {
             throw ValidationError("--pooling must be average-and-max, average, max or gem-P with 1 ≤ P ≤ 16")
         }
-        configuration.pooling = pooling == "average-and-max" ? nil : pooling
+        configuration.pooling = pooling
         configuration.steps = steps
         configuration.batchSources = batch
         configuration.learningRate = learningRate

@@ -32,8 +32,10 @@ import Testing
     }
 
     @Test func filesWrittenBeforeThePoolingOptionStillReadAsAverageAndMax() throws {
-        // The shipped model's architecture text has no pooling key, and writing the standard one adds none.
-        #expect(!ArchitectureCoding.encode(.standard).contains("pooling"))
+        // Models before the option have no pooling key, and writing an average-and-max architecture adds none.
+        var averageAndMax = TwinNetwork.Architecture.standard
+        averageAndMax.pooling = .averageAndMax
+        #expect(!ArchitectureCoding.encode(averageAndMax).contains("pooling"))
         let old =
             #"{"blocks":[[16,2],[16,2]],"embeddingWidth":16,"inputChannels":3,"inputSide":32,"mirrorInvariant":false,"stemChannels":8,"trimsBorders":false}"#
         #expect(ArchitectureCoding.decode(old)?.pooling == .averageAndMax)

@@ -29,7 +29,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Source pictures per step; each gives two views, so the network sees twice this many images.
     public var batchSources = 32
     /// The shipped model's length (`twindup train`'s default).
-    public var steps = 5500
+    public var steps = 10000
     public var learningRate: Float = 2e-3
     public var minimumLearningRate: Float = 2e-5
     public var warmupSteps = 300
@@ -52,8 +52,9 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Train on pictures with their uniform borders cut off (`TwinNetwork.Architecture.trimsBorders`); absent
     /// means off.
     public var trimsBorders: Bool?
-    /// Global pooling by `ArchitectureCoding.pooling(named:)`; absent means average and max, as shipped.
-    public var pooling: String?
+    /// Global pooling by `ArchitectureCoding.pooling(named:)`: the shipped model's generalised mean by default.
+    /// Configurations written before the option existed lack it and read as nil: average and max, as trained then.
+    public var pooling: String? = "gem-3"
 
     /// The shipped architecture with this run's options.
     public var architecture: TwinNetwork.Architecture { applyingOptions(to: .standard) }
