@@ -1,8 +1,8 @@
 /// The twin network: one embedding tower applied to both images, and a head comparing the two embeddings.
 ///
 /// The tower is per-image standardisation, a 3×3 stride-2 stem convolution with BatchNorm and ReLU, a stack of
-/// depthwise-separable blocks (depthwise 3×3 + BN + ReLU, pointwise 1×1 + BN + ReLU), global pooling (average and
-/// max concatenated, as shipped, or another `GlobalPooling.Kind`), and a dense layer to the embedding.
+/// depthwise-separable blocks (depthwise 3×3 + BN + ReLU, pointwise 1×1 + BN + ReLU), global pooling (a generalised
+/// mean as shipped; earlier models concatenated average and max), and a dense layer to the embedding.
 public final class TwinNetwork {
     /// One depthwise-separable block: its output channels and the depthwise convolution's stride.
     public struct Block: Sendable, Equatable {
