@@ -9,6 +9,9 @@ public final class GlobalPooling: Layer {
         case max
         case averageAndMax
         case generalizedMean(power: Float)
+
+        /// Values per sample pooled from `channels` planes: twice as many for `averageAndMax`.
+        public func outputWidth(channels: Int) -> Int { self == .averageAndMax ? 2 * channels : channels }
     }
 
     public static let gemFloor: Float = 1e-6
@@ -25,7 +28,7 @@ public final class GlobalPooling: Layer {
 
     public func outputShape(for inputShape: [Int]) throws(NeuralNetError) -> [Int] {
         _ = try Tensor.checkShape(inputShape, [nil, nil, nil, nil], "\(name) (GlobalPooling)")
-        return [inputShape[0], kind == .averageAndMax ? 2 * inputShape[1] : inputShape[1]]
+        return [inputShape[0], kind.outputWidth(channels: inputShape[1])]
     }
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {

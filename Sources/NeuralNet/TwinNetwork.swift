@@ -90,7 +90,7 @@ public final class TwinNetwork {
         layers += [
             GlobalPooling(name: "pool", kind: architecture.pooling),
             Dense(
-                name: "embedding", inputs: (architecture.pooling == .averageAndMax ? 2 : 1) * channels,
+                name: "embedding", inputs: architecture.pooling.outputWidth(channels: channels),
                 outputs: architecture.embeddingWidth, random: &random),
         ]
         self.architecture = architecture

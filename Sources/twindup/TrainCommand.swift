@@ -74,7 +74,7 @@ struct TrainCommand: AsyncParsableCommand {
     var trimBorders = false
 
     @Option(help: "Global pooling: gem-P (generalised mean, power P; gem-3 shipped), average-and-max, average or max.")
-    var pooling: String = TrainingConfiguration().pooling ?? "gem-3"
+    var pooling: String = TrainingConfiguration().pooling ?? "average-and-max"
 
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
