@@ -8,7 +8,8 @@ struct EvalCommand: AsyncParsableCommand {
         abstract: "Score the model and the perceptual-hash baselines on a fixed benchmark from the test split.",
         discussion: """
             Every test picture gives one edited copy per edit kind. Near-duplicate pairs are a picture and its \
-            edited copies; distinct pairs are every picture against every edited copy of every other group. \
+            edited copies; distinct pairs are every picture against every edited copy of every other group, except \
+            pictures linked as one source (--same-source). \
             Prints ROC-AUC, average precision, recall at precision 0.99 and 0.999 overall and per edit kind, and \
             the calibration error of the model's probabilities; writes the same as JSON and the precision–recall \
             curves as SVG.
@@ -20,6 +21,11 @@ struct EvalCommand: AsyncParsableCommand {
 
     @Option(help: "The training-data manifest.")
     var manifest: String = "Models/training-manifest.tsv"
+
+    @Option(
+        help:
+            "Pictures of different groups that show one source: their pairs are left out; none keeps them as distinct.")
+    var sameSource: String = "Models/same-source.tsv"
 
     @Option(help: "Model file (default: the shipped model).")
     var model: String?
@@ -50,9 +56,10 @@ struct EvalCommand: AsyncParsableCommand {
             throw ValidationError("--split must be train, validation or test")
         }
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
+        let manifest = try TrainingManifest(contentsOf: manifest)
         var run = TrainingRun(
-            configuration: TrainingConfiguration(), manifest: try TrainingManifest(contentsOf: manifest),
-            imagesFolder: data, outputPath: "")
+            configuration: TrainingConfiguration(), manifest: manifest, imagesFolder: data, outputPath: "")
+        run.sameSource = try SameSourceLinks.named(sameSource, manifest: manifest)
         run.configuration.threads = threads
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         let pictures = try run.loadPictures(chosenSplit) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }

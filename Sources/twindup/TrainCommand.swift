@@ -28,6 +28,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "The training-data manifest.")
     var manifest: String = "Models/training-manifest.tsv"
 
+    @Option(help: "Pictures of different groups that show one source, never paired as distinct; none for no links.")
+    var sameSource: String = "Models/same-source.tsv"
+
     @Option(help: "Where to write the trained model (checkpoints go beside it).")
     var out: String
 
@@ -102,9 +105,11 @@ struct TrainCommand: AsyncParsableCommand {
         configuration.validateEvery = validateEvery
         configuration.mineEvery = mineEvery
         configuration.warmupSteps = min(configuration.warmupSteps, max(steps / 10, 1))
-        var run = TrainingRun(
-            configuration: configuration, manifest: try TrainingManifest(contentsOf: manifest),
-            imagesFolder: data, outputPath: out)
+        let manifest = try TrainingManifest(contentsOf: manifest)
+        let links = try SameSourceLinks.named(sameSource, manifest: manifest)
+        configuration.sameSourceLinks = links.digest
+        var run = TrainingRun(configuration: configuration, manifest: manifest, imagesFolder: data, outputPath: out)
+        run.sameSource = links
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         run.resume = resume
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

@@ -12,10 +12,13 @@ public struct WorkingPictures: Sendable {
     public let groups: [[Int]]
     /// For each picture, its position in `groups`.
     public let groupOfPicture: [Int]
+    /// For each picture, its family: the group positions joined by `SameSourceLinks`, numbered by their first
+    /// group. Two pictures of one family are never a distinct pair. Without links a family is its group.
+    public let familyOfPicture: [Int]
 
     public static let workingShortSide = 160
 
-    public init(entries: [TrainingManifest.Entry], images: [Image]) {
+    public init(entries: [TrainingManifest.Entry], images: [Image], sameSource: SameSourceLinks = .none) {
         precondition(entries.count == images.count, "one image per manifest entry")
         self.entries = entries
         self.images = images
@@ -27,6 +30,39 @@ public struct WorkingPictures: Sendable {
             for member in members { groupOfPicture[member] = position }
         }
         self.groupOfPicture = groupOfPicture
+        familyOfPicture = Self.families(
+            entries: entries, groups: groups, groupOfPicture: groupOfPicture, sameSource: sameSource)
+    }
+
+    /// These pictures with `links` applied.
+    public func linking(_ links: SameSourceLinks) -> WorkingPictures {
+        WorkingPictures(entries: entries, images: images, sameSource: links)
+    }
+
+    /// Whether two pictures may be a distinct pair: neither one group nor linked as one source.
+    public func areDistinct(_ first: Int, _ second: Int) -> Bool { familyOfPicture[first] != familyOfPicture[second] }
+
+    /// Union-find over group positions; links naming a picture outside `entries` (another split) join nothing.
+    static func families(
+        entries: [TrainingManifest.Entry], groups: [[Int]], groupOfPicture: [Int], sameSource: SameSourceLinks
+    ) -> [Int] {
+        var parent = Array(groups.indices)
+        func root(_ group: Int) -> Int {
+            var group = group
+            while parent[group] != group {
+                parent[group] = parent[parent[group]]
+                group = parent[group]
+            }
+            return group
+        }
+        let pictureOfPath = Dictionary(
+            entries.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
+        for link in sameSource.links {
+            guard let first = pictureOfPath[link.first], let second = pictureOfPath[link.second] else { continue }
+            let (a, b) = (root(groupOfPicture[first]), root(groupOfPicture[second]))
+            if a != b { parent[max(a, b)] = min(a, b) }
+        }
+        return groupOfPicture.map { root($0) }
     }
 
     /// Decodes `entries` from `imagesFolder`, or reads them from `cacheFile` when it was written for exactly

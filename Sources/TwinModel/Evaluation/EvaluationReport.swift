@@ -28,6 +28,9 @@ public struct EvaluationReport: Sendable, Codable {
     public var positives: Int
     public var negatives: Int
     public var seed: UInt64
+    /// Distinct-by-group pairs left out because `SameSourceLinks` join their pictures; absent in reports written
+    /// before links existed.
+    public var sameSourcePairsLeftOut: Int?
     public var scorers: [ScorerResult]
     /// The model's worst pairs when asked for (`twindup eval --hardest N`): distinct pairs scored highest and
     /// near-duplicate pairs scored lowest.
@@ -79,6 +82,7 @@ public struct EvaluationReport: Sendable, Codable {
         var report = EvaluationReport(
             modelID: detector.modelID, pictures: benchmark.originals.count, positives: modelMetrics.positiveCount,
             negatives: modelMetrics.negativeCount, seed: seed, scorers: scorers)
+        report.sameSourcePairsLeftOut = benchmark.sameSourcePairsLeftOut
         report.atDefaultThreshold = modelMetrics.operatingPoint(atThreshold: detector.defaultThreshold)
         if hardest > 0 {
             let extremes = benchmark.extremePairs(count: hardest, modelScore)
@@ -131,8 +135,10 @@ public struct EvaluationReport: Sendable, Codable {
             let text = value.map { $0.isNaN ? "-" : String(format: "%.4f", $0) } ?? "-"
             return String(repeating: " ", count: max(0, width - text.count)) + text
         }
+        let leftOut = (sameSourcePairsLeftOut ?? 0) > 0 ? ", \(sameSourcePairsLeftOut!) same-source pairs left out" : ""
         var lines = [
-            "benchmark: \(pictures) test pictures, \(positives) near-duplicate pairs, \(negatives) distinct pairs (seed \(seed))",
+            "benchmark: \(pictures) pictures, \(positives) near-duplicate pairs, \(negatives) distinct pairs"
+                + "\(leftOut) (seed \(seed))",
             padded("scorer", 34) + "  ROC-AUC       AP  R@P0.99 R@P0.999      ECE",
         ]
         for scorer in scorers {

@@ -58,16 +58,31 @@ public struct PairBenchmark: Sendable {
 
     /// Calls `body(originalPosition, editedPosition, isDuplicate)` for every pair of the benchmark (positions are
     /// indices into `originals` and `edited`): an original with each of its own copies, and with every copy of every
-    /// other group. Copies of another picture of its own group are neither.
+    /// other group. Copies of another picture of its own group, or of a picture linked to it as one source
+    /// (`SameSourceLinks`), are neither.
     func forEachPair(_ body: (Int, Int, Bool) -> Void) {
         for (originalPosition, original) in originals.enumerated() {
-            let group = pictures.entries[original].group
             for (editedPosition, copy) in edited.enumerated() {
                 let isDuplicate = copy.source == original
-                if !isDuplicate && pictures.entries[copy.source].group == group { continue }
+                if !isDuplicate && !pictures.areDistinct(copy.source, original) { continue }
                 body(originalPosition, editedPosition, isDuplicate)
             }
         }
+    }
+
+    /// Pairs of an original with a copy of another group that links to it as one source: distinct by the groups
+    /// alone, left out of the benchmark.
+    public var sameSourcePairsLeftOut: Int {
+        var count = 0
+        for original in originals {
+            for copy in edited
+            where pictures.groupOfPicture[copy.source] != pictures.groupOfPicture[original]
+                && !pictures.areDistinct(copy.source, original)
+            {
+                count += 1
+            }
+        }
+        return count
     }
 
     /// Scores every pair with `score(originalIndex, editedIndex)` (indices into `originals` and `edited`).

@@ -15,13 +15,15 @@ struct PairSampler {
         (.combined, 14),
     ]
 
-    /// `count` pictures of distinct groups: half drawn at random, and where mined neighbours are known, each of
-    /// those joined by one of its hardest neighbours from another group.
+    /// `count` pictures of distinct families (every pair of them may be a distinct pair): half drawn at random,
+    /// and where mined neighbours are known, each of those joined by one of its hardest neighbours.
     func chooseSources(count: Int, neighbours: [[Int]]?, random: inout RandomSource) -> [Int] {
         var chosen: [Int] = []
-        var usedGroups = Set<Int>()
+        var usedFamilies = Set<Int>()
         func add(_ index: Int) -> Bool {
-            guard chosen.count < count, usedGroups.insert(pictures.entries[index].group).inserted else { return false }
+            guard chosen.count < count, usedFamilies.insert(pictures.familyOfPicture[index]).inserted else {
+                return false
+            }
             chosen.append(index)
             return true
         }

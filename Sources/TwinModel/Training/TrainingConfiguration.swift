@@ -56,6 +56,10 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Configurations written before the option existed lack it and read as nil: average and max, as trained then.
     public var pooling: String? = "gem-3"
 
+    /// `SameSourceLinks.digest` of the links the run keeps out of its distinct pairs; absent means none, as for
+    /// every run before links existed.
+    public var sameSourceLinks: String?
+
     /// The shipped architecture with this run's options.
     public var architecture: TwinNetwork.Architecture { applyingOptions(to: .standard) }
 

@@ -21,6 +21,8 @@ public struct TrainingRun {
     public var commandLine = ""
     /// Dismissed pairs mixed into the batches as hard negatives (`--feedback`).
     public var feedback = FeedbackPairs(pairs: [])
+    /// Pictures of different groups that show one source: never trained, calibrated or scored as distinct.
+    public var sameSource = SameSourceLinks.none
 
     public init(
         configuration: TrainingConfiguration, manifest: TrainingManifest, imagesFolder: String, outputPath: String
@@ -49,7 +51,8 @@ public struct TrainingRun {
         }
         return try WorkingPictures.load(
             entries: manifest.entries(in: split), imagesFolder: imagesFolder, cacheFile: cache,
-            threads: configuration.threads, log: log)
+            threads: configuration.threads, log: log
+        ).linking(sameSource)
     }
 
     /// Trains, calibrates and writes the model; returns the final validation summary.
@@ -179,9 +182,7 @@ public struct TrainingRun {
         for (originalPosition, original) in full.originals.enumerated() {
             for (editedPosition, copy) in full.edited.enumerated() {
                 let isDuplicate = copy.source == original
-                if !isDuplicate && validation.entries[copy.source].group == validation.entries[original].group {
-                    continue
-                }
+                if !isDuplicate && !validation.areDistinct(copy.source, original) { continue }
                 if !isDuplicate {
                     guard Double(random.nextUniform()) < negativeShare else { continue }
                     negativeKept += 1
@@ -228,6 +229,7 @@ public struct TrainingRun {
             "training_command": commandLine,
             "training_steps": String(trainedSteps),
             "data_manifest_sha256": manifestDigest,
+            "same_source_links_sha256": sameSource.digest ?? "none",
             "validation_average_precision": String(format: "%.5f", summary.metrics.averagePrecision),
             "validation_recall_at_precision_0.99": String(format: "%.5f", summary.recallAtTargetPrecision),
             "validation_ece": String(format: "%.5f", calibrationError),

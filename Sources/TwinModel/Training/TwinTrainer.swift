@@ -249,7 +249,8 @@ public final class TwinTrainer {
         return (loss, gradient)
     }
 
-    /// Embeds every training picture as it is and records, for each, its closest pictures of other groups.
+    /// Embeds every training picture as it is and records, for each, its closest pictures it may be paired with as
+    /// distinct (other groups, not linked as one source).
     public func mineHardNegatives() throws {
         let embeddings = try Embedder(network: network, threads: configuration.threads).embed(training.images)
         let weights: [Float]
@@ -259,11 +260,11 @@ public final class TwinTrainer {
             weights = [Float](repeating: 1, count: network.architecture.embeddingWidth)
         }
         let scaled = embeddings.map { zip($0, weights).map { $0 * $1 } }
-        let groups = training.groupOfPicture
+        let families = training.familyOfPicture
         let keep = configuration.minedNeighbours
         neighbours = concurrentMap(Array(scaled.indices), threads: configuration.threads) { index in
             var best: [(distance: Float, index: Int)] = []
-            for other in scaled.indices where groups[other] != groups[index] {
+            for other in scaled.indices where families[other] != families[index] {
                 var distance: Float = 0
                 for k in 0..<scaled[index].count { distance += abs(scaled[index][k] - scaled[other][k]) }
                 if best.count < keep || distance < best[best.count - 1].distance {

@@ -1,0 +1,85 @@
+import Foundation
+import ImageHashing
+
+/// Pairs of pictures that the manifest puts in different groups although they show one source: the same photo
+/// annotated in two tutorials, one drawing in two colours or card styles, a wallpaper cropped for two screens.
+/// The hashes that build the groups cannot see through such edits, and the model's hard-negative mining finds
+/// exactly these pairs first, so left alone they are trained as distinct and counted as false findings.
+///
+/// Linked pictures are never a distinct pair: not in a training batch together, not as each other's mined
+/// neighbours, not among the evaluation's distinct pairs. They are not made positives either: some links are
+/// judged ambiguous (two screenshots of one dialog) rather than one source. The file is reviewed by eye
+/// (Models/README.md says how) and committed beside the manifest.
+public struct SameSourceLinks: Sendable, Equatable {
+    public struct Link: Sendable, Equatable {
+        public var first: String
+        public var second: String
+        /// `same-source` or `ambiguous`: what the reviewer saw; both keep the pair out of the distinct pairs.
+        public var judgement: String
+    }
+
+    public static let judgements = ["same-source", "ambiguous"]
+    static let header = "first\tsecond\tjudgement"
+
+    public var links: [Link]
+
+    public static let none = SameSourceLinks(links: [])
+
+    public init(links: [Link]) { self.links = links }
+
+    /// SHA-256 of the file's text, recorded in the training configuration; nil when there are no links, so that
+    /// runs without links describe themselves as before links existed.
+    public var digest: String? {
+        guard !links.isEmpty else { return nil }
+        let text =
+            ([Self.header] + links.map { "\($0.first)\t\($0.second)\t\($0.judgement)" }).joined(separator: "\n") + "\n"
+        return SHA256.digest(of: Array(text.utf8)).description
+    }
+
+    /// What `--same-source` names: the links file, or `none` for no links.
+    public static func named(_ option: String, manifest: TrainingManifest) throws(ManifestError) -> SameSourceLinks {
+        option == "none" ? .none : try SameSourceLinks(contentsOf: option, manifest: manifest)
+    }
+
+    /// Reads the links at `path`; every path must be a picture of `manifest`, so that a link cannot silently
+    /// stop applying when the manifest changes.
+    public init(contentsOf path: String, manifest: TrainingManifest) throws(ManifestError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let cause = (error as NSError).localizedFailureReason ?? error.localizedDescription
+            throw ManifestError(
+                file: path,
+                cause: "cannot read it (\(cause)); the links are Models/same-source.tsv in twindup's source tree: run "
+                    + "from there, pass --same-source, or --same-source none for no links")
+        }
+        try self.init(tsv: text, source: path, manifest: manifest)
+    }
+
+    public init(tsv: String, source: String, manifest: TrainingManifest) throws(ManifestError) {
+        var lines = tsv.split(separator: "\n", omittingEmptySubsequences: true)
+        guard lines.first.map(String.init) == Self.header else {
+            throw ManifestError(file: source, cause: "the first line is not \"first<TAB>second<TAB>judgement\"")
+        }
+        lines.removeFirst()
+        let known = Set(manifest.entries.map(\.path))
+        var links: [Link] = []
+        for (number, line) in lines.enumerated() {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 3, Self.judgements.contains(fields[2]) else {
+                throw ManifestError(
+                    file: source,
+                    cause:
+                        "line \(number + 2) is not two paths and a judgement (\(Self.judgements.joined(separator: " or ")))"
+                )
+            }
+            for path in fields[0...1] where !known.contains(path) {
+                throw ManifestError(
+                    file: source, cause: "line \(number + 2) names \(path), which the manifest does not list")
+            }
+            links.append(Link(first: fields[0], second: fields[1], judgement: fields[2]))
+        }
+        self.init(links: links)
+    }
+}
