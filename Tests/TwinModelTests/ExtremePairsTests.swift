@@ -31,4 +31,26 @@ import TwinModel
         #expect(extremes.weakestNearDuplicates[0].kind == "mirror")
         #expect(benchmark.extremePairs(count: 0) { _, _ in 1 }.hardestDistinct.isEmpty)
     }
+
+    /// The false pairs at a threshold, per pair of pictures: both directions of one picture pair count together.
+    @Test func countsDistinctPairsAboveAThresholdPerPairOfPictures() throws {
+        let pictures = try Pictures.working()
+        let benchmark = PairBenchmark(
+            pictures: pictures, maximumPictures: 4, kinds: [.jpeg, .mirror], kindsPerPicture: nil, seed: 3, threads: 1)
+        let (originals, edited) = (benchmark.originals, benchmark.edited)
+        // Pictures 0 and 1 look alike both ways (2 copies each way: 4 pairs); one copy of 3 looks like picture 2.
+        let alike = Set([originals[0], originals[1]])
+        let oneOfThree = edited.firstIndex { $0.source == originals[3] }!
+        let counts = benchmark.distinctPairsAtOrAbove(0.5) { original, copy in
+            let (picture, source) = (originals[original], edited[copy].source)
+            if picture == source { return 0.9 }
+            if alike == [picture, source] { return 0.6 }
+            return picture == originals[2] && copy == oneOfThree ? 0.5 : 0.1
+        }
+        let path = { (index: Int) in pictures.entries[index].path }
+        #expect(counts.map(\.pairs) == [4, 1])
+        #expect(Set([counts[0].first, counts[0].second]) == Set([path(originals[0]), path(originals[1])]))
+        #expect(Set([counts[1].first, counts[1].second]) == Set([path(originals[2]), path(originals[3])]))
+        #expect(benchmark.distinctPairsAtOrAbove(0.95) { _, _ in 0.9 }.isEmpty)
+    }
 }

@@ -36,6 +36,9 @@ public struct EvaluationReport: Sendable, Codable {
     /// near-duplicate pairs scored lowest.
     public var hardestDistinct: [PairBenchmark.NamedPair]?
     public var weakestNearDuplicates: [PairBenchmark.NamedPair]?
+    /// The model's distinct pairs at or above its precision-0.99 threshold, per pair of pictures, most first: which
+    /// pictures spend the false-pair allowance that the recall at precision 0.99 is bounded by.
+    public var falsePairsAtPrecision99: [PairBenchmark.PicturePairCount]?
     /// Precision and recall of the model at the default threshold stored in its file: what a user gets unless
     /// they set one.
     public var atDefaultThreshold: OperatingPoint?
@@ -83,6 +86,9 @@ public struct EvaluationReport: Sendable, Codable {
             modelID: detector.modelID, pictures: benchmark.originals.count, positives: modelMetrics.positiveCount,
             negatives: modelMetrics.negativeCount, seed: seed, scorers: scorers)
         report.sameSourcePairsLeftOut = benchmark.sameSourcePairsLeftOut
+        if let threshold = scorers[0].atPrecision["0.99"]?.threshold {
+            report.falsePairsAtPrecision99 = benchmark.distinctPairsAtOrAbove(threshold, modelScore)
+        }
         report.atDefaultThreshold = modelMetrics.operatingPoint(atThreshold: detector.defaultThreshold)
         if hardest > 0 {
             let extremes = benchmark.extremePairs(count: hardest, modelScore)
@@ -161,6 +167,16 @@ public struct EvaluationReport: Sendable, Codable {
             lines.append(
                 padded(kind, 12)
                     + scorers.map { " " + number($0.atPrecision["0.99"]?.recallByKind[kind], width: 9) }.joined())
+        }
+        if let counts = falsePairsAtPrecision99, !counts.isEmpty {
+            let total = counts.reduce(0) { $0 + $1.pairs }
+            lines.append("")
+            lines.append(
+                "the model's \(total) distinct pairs at its precision-0.99 threshold come from \(counts.count) pairs of "
+                    + "pictures; the most:")
+            for count in counts.prefix(5) {
+                lines.append(String(format: "%5d  ", count.pairs) + count.first + "  " + count.second)
+            }
         }
         for (title, pairs) in [
             ("distinct pairs the model scores highest", hardestDistinct),

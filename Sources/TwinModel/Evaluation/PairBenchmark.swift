@@ -114,6 +114,38 @@ public struct PairBenchmark: Sendable {
         public var score: Double
     }
 
+    /// Two pictures and how many distinct pairs of the benchmark (each original against each copy of the other,
+    /// both ways) score at or above a threshold.
+    public struct PicturePairCount: Sendable, Codable, Equatable {
+        public var first: String
+        public var second: String
+        public var pairs: Int
+    }
+
+    /// The distinct pairs scored at or above `threshold`, counted per pair of pictures, most first (ties by path).
+    /// Every picture pair contributes up to one distinct pair per edited copy in each direction, so a few pictures
+    /// that look alike can fill the whole false-pair allowance of a high precision.
+    public func distinctPairsAtOrAbove(_ threshold: Double, _ score: (Int, Int) -> Double) -> [PicturePairCount] {
+        var counts: [PictureKey: Int] = [:]
+        forEachPair { originalPosition, editedPosition, isDuplicate in
+            guard !isDuplicate, score(originalPosition, editedPosition) >= threshold else { return }
+            counts[PictureKey(originals[originalPosition], edited[editedPosition].source), default: 0] += 1
+        }
+        return counts.map {
+            PicturePairCount(
+                first: pictures.entries[$0.key.first].path, second: pictures.entries[$0.key.second].path,
+                pairs: $0.value)
+        }
+        .sorted { ($0.pairs, $1.first, $1.second) > ($1.pairs, $0.first, $0.second) }
+    }
+
+    /// An unordered pair of pictures.
+    struct PictureKey: Hashable {
+        var first: Int
+        var second: Int
+        init(_ a: Int, _ b: Int) { (first, second) = (min(a, b), max(a, b)) }
+    }
+
     /// The `count` distinct pairs scored highest (the false findings a strict threshold meets first) and the
     /// `count` near-duplicate pairs scored lowest (the edits it misses first), each ordered worst first.
     public func extremePairs(
