@@ -23,9 +23,11 @@ struct EvalCommand: AsyncParsableCommand {
     var manifest: String = "Models/training-manifest.tsv"
 
     @Option(
-        help:
-            "Pictures of different groups that show one source: their pairs are left out; none keeps them as distinct.")
-    var sameSource: String = "Models/same-source.tsv"
+        help: """
+            Links between pictures of different groups that show one source, whose pairs are left out \
+            (default: same-source.tsv beside the manifest, if any); none keeps them as distinct pairs.
+            """)
+    var sameSource: String?
 
     @Option(help: "Model file (default: the shipped model).")
     var model: String?
@@ -56,10 +58,11 @@ struct EvalCommand: AsyncParsableCommand {
             throw ValidationError("--split must be train, validation or test")
         }
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
-        let manifest = try TrainingManifest(contentsOf: manifest)
+        let manifestPath = manifest
+        let manifest = try TrainingManifest(contentsOf: manifestPath)
         var run = TrainingRun(
             configuration: TrainingConfiguration(), manifest: manifest, imagesFolder: data, outputPath: "")
-        run.sameSource = try SameSourceLinks.named(sameSource, manifest: manifest)
+        run.sameSource = try SameSourceLinks.named(sameSource, manifest: manifest, manifestPath: manifestPath)
         run.configuration.threads = threads
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         let pictures = try run.loadPictures(chosenSplit) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }

@@ -28,8 +28,12 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "The training-data manifest.")
     var manifest: String = "Models/training-manifest.tsv"
 
-    @Option(help: "Pictures of different groups that show one source, never paired as distinct; none for no links.")
-    var sameSource: String = "Models/same-source.tsv"
+    @Option(
+        help: """
+            Links between pictures of different groups that show one source, never paired as distinct \
+            (default: same-source.tsv beside the manifest, if any); none for no links.
+            """)
+    var sameSource: String?
 
     @Option(help: "Where to write the trained model (checkpoints go beside it).")
     var out: String
@@ -105,8 +109,9 @@ struct TrainCommand: AsyncParsableCommand {
         configuration.validateEvery = validateEvery
         configuration.mineEvery = mineEvery
         configuration.warmupSteps = min(configuration.warmupSteps, max(steps / 10, 1))
-        let manifest = try TrainingManifest(contentsOf: manifest)
-        let links = try SameSourceLinks.named(sameSource, manifest: manifest)
+        let manifestPath = manifest
+        let manifest = try TrainingManifest(contentsOf: manifestPath)
+        let links = try SameSourceLinks.named(sameSource, manifest: manifest, manifestPath: manifestPath)
         configuration.sameSourceLinks = links.digest
         var run = TrainingRun(configuration: configuration, manifest: manifest, imagesFolder: data, outputPath: out)
         run.sameSource = links

@@ -87,8 +87,25 @@ import Testing
         let judgement = refusal("first\tsecond\tjudgement\n\(known)\t\(known)\tsimilar\n")
         #expect(judgement?.contains("line 2 is not two paths and a judgement") == true, "\(judgement ?? "-")")
         #expect(refusal("path\tpath\n")?.contains("the first line") == true)
-        #expect(try SameSourceLinks.named("none", manifest: manifest) == .none)
-        #expect(throws: ManifestError.self) { try SameSourceLinks.named("/nonexistent/links.tsv", manifest: manifest) }
+        #expect(try SameSourceLinks.named("none", manifest: manifest, manifestPath: "Models/m.tsv") == .none)
+        #expect(throws: ManifestError.self) {
+            try SameSourceLinks.named("/nonexistent/links.tsv", manifest: manifest, manifestPath: "Models/m.tsv")
+        }
+    }
+
+    /// Without --same-source the links beside the manifest apply, and a manifest with none beside it has none.
+    @Test func theDefaultLinksAreTheFileBesideTheManifest() throws {
+        let folder = try TestData.makeScratchDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manifest = TrainingManifest(entries: try Pictures.working().entries)
+        let manifestPath = folder.appendingPathComponent("manifest.tsv").path
+        #expect(try SameSourceLinks.named(nil, manifest: manifest, manifestPath: manifestPath) == .none)
+        let paths = manifest.entries.map(\.path)
+        try "first\tsecond\tjudgement\n\(paths[3])\t\(paths[4])\tambiguous\n".write(
+            to: folder.appendingPathComponent(SameSourceLinks.fileName), atomically: true, encoding: .utf8)
+        let beside = try SameSourceLinks.named(nil, manifest: manifest, manifestPath: manifestPath)
+        #expect(beside.links.map(\.judgement) == ["ambiguous"])
+        #expect(try SameSourceLinks.named("none", manifest: manifest, manifestPath: manifestPath) == .none)
     }
 
     /// The committed links name pictures of the committed manifest (else every train and eval run would refuse them).

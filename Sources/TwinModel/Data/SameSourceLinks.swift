@@ -36,9 +36,23 @@ public struct SameSourceLinks: Sendable, Equatable {
         return SHA256.digest(of: Array(text.utf8)).description
     }
 
-    /// What `--same-source` names: the links file, or `none` for no links.
-    public static func named(_ option: String, manifest: TrainingManifest) throws(ManifestError) -> SameSourceLinks {
-        option == "none" ? .none : try SameSourceLinks(contentsOf: option, manifest: manifest)
+    /// The links file's name beside its manifest.
+    public static let fileName = "same-source.tsv"
+
+    /// What `--same-source` names: the links file, `none` for no links, or when not given, `same-source.tsv` beside
+    /// the manifest if there is one (Models/ holds both), so that another manifest brings its own links or none.
+    public static func named(
+        _ option: String?, manifest: TrainingManifest, manifestPath: String
+    ) throws(ManifestError) -> SameSourceLinks {
+        switch option {
+        case "none": return .none
+        case let path?: return try SameSourceLinks(contentsOf: path, manifest: manifest)
+        case nil:
+            let beside = ((manifestPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+                fileName)
+            guard FileManager.default.fileExists(atPath: beside) else { return .none }
+            return try SameSourceLinks(contentsOf: beside, manifest: manifest)
+        }
     }
 
     /// Reads the links at `path`; every path must be a picture of `manifest`, so that a link cannot silently
@@ -51,8 +65,7 @@ public struct SameSourceLinks: Sendable, Equatable {
             let cause = (error as NSError).localizedFailureReason ?? error.localizedDescription
             throw ManifestError(
                 file: path,
-                cause: "cannot read it (\(cause)); the links are Models/same-source.tsv in twindup's source tree: run "
-                    + "from there, pass --same-source, or --same-source none for no links")
+                cause: "cannot read it (\(cause)); pass the links file to --same-source, or none for no links")
         }
         try self.init(tsv: text, source: path, manifest: manifest)
     }
