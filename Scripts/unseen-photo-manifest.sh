@@ -6,6 +6,11 @@
 #   Scripts/unseen-photo-manifest.sh PHOTOS_DIR OUT.tsv [TRAINING_MANIFEST]
 #   twindup eval --data PHOTOS_DIR --manifest OUT.tsv --cache DIR
 #
+# Also writes same-source.tsv beside OUT.tsv (replacing one there): the reviewed links of
+# Models/benchmark-photos-same-source.tsv between photos of OUT.tsv, which `twindup eval` reads by default so
+# that one photo shipped by two packages (a Hubble picture in a screensaver and, with a landscape pasted
+# below, in a game's backgrounds) is not scored as a distinct pair.
+#
 # PHOTOS_DIR is the photos/ folder of the benchmark-photo cache (one subfolder per package).
 # TRAINING_MANIFEST defaults to Models/training-manifest.tsv. Needs twindup on PATH or TWINDUP set.
 set -euo pipefail
@@ -26,4 +31,9 @@ awk -F'\t' 'BEGIN { OFS = "\t" }
     FNR == 1 { print; next }
     !($5 in trained) { $7 = "test"; print; kept++ }
     END { if (kept == 0) exit 1 }' "$training" "$all" > "$out" || fail "no photo comes from an unseen package"
-echo "wrote $out: $(($(wc -l < "$out") - 1)) photos from $(cut -f5 "$out" | tail -n +2 | sort -u | wc -l) packages the training data does not use"
+links=$(cd "$(dirname "$0")/.." && pwd)/Models/benchmark-photos-same-source.tsv
+beside=$(dirname "$out")/same-source.tsv
+# Keep the header and the links whose two photos are both in the manifest (a package may be missing).
+awk -F'\t' 'NR == FNR { if (FNR > 1) listed[$1] = 1; next }
+    FNR == 1 || ($1 in listed && $2 in listed)' "$out" "$links" > "$beside"
+echo "wrote $out: $(($(wc -l < "$out") - 1)) photos from $(cut -f5 "$out" | tail -n +2 | sort -u | wc -l) packages the training data does not use, and $(($(wc -l < "$beside") - 1)) same-source links to $beside"

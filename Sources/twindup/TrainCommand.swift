@@ -30,8 +30,8 @@ struct TrainCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Links between pictures of different groups that show one source, never paired as distinct \
-            (default: same-source.tsv beside the manifest, if any); none for no links.
+            Links between pictures of different groups that show one source (Models/same-source.tsv), never \
+            paired as distinct in training or calibration; off by default, as the shipped model was trained.
             """)
     var sameSource: String?
 
@@ -111,7 +111,8 @@ struct TrainCommand: AsyncParsableCommand {
         configuration.warmupSteps = min(configuration.warmupSteps, max(steps / 10, 1))
         let manifestPath = manifest
         let manifest = try TrainingManifest(contentsOf: manifestPath)
-        let links = try SameSourceLinks.named(sameSource, manifest: manifest, manifestPath: manifestPath)
+        // Off unless asked for: training with the links was measured and not kept (model card, Ablations).
+        let links = try SameSourceLinks.named(sameSource ?? "none", manifest: manifest, manifestPath: manifestPath)
         configuration.sameSourceLinks = links.digest
         var run = TrainingRun(configuration: configuration, manifest: manifest, imagesFolder: data, outputPath: out)
         run.sameSource = links
