@@ -125,19 +125,8 @@ public struct ManifestBuilder: Sendable {
 
     /// Union-find over "same picture" links; a group is numbered by its first member's index.
     func group(_ candidates: [Candidate]) -> [Int] {
-        var parent = Array(candidates.indices)
-        func root(_ index: Int) -> Int {
-            var current = index
-            while parent[current] != current {
-                parent[current] = parent[parent[current]]
-                current = parent[current]
-            }
-            return current
-        }
-        func join(_ first: Int, _ second: Int) {
-            let (a, b) = (root(first), root(second))
-            if a != b { parent[max(a, b)] = min(a, b) }
-        }
+        var sets = UnionFind(count: candidates.count)
+        func join(_ first: Int, _ second: Int) { sets.join(first, second) }
         // Wallpaper packages ship one picture per folder at several resolutions (`…/Name/contents/images/…`).
         var byWallpaper: [String: Int] = [:]
         for (index, candidate) in candidates.enumerated() {
@@ -151,7 +140,7 @@ public struct ManifestBuilder: Sendable {
                 join(first, second)
             }
         }
-        return candidates.indices.map(root)
+        return candidates.indices.map { sets.root($0) }
     }
 
     /// Whether two pictures are one picture for the model: close in both hashes, or very close in pHash with a

@@ -58,15 +58,8 @@ public struct SameSourceLinks: Sendable, Equatable {
     /// Reads the links at `path`; every path must be a picture of `manifest`, so that a link cannot silently
     /// stop applying when the manifest changes.
     public init(contentsOf path: String, manifest: TrainingManifest) throws(ManifestError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let cause = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            throw ManifestError(
-                file: path,
-                cause: "cannot read it (\(cause)); pass the links file to --same-source, or none for no links")
-        }
+        let text = try ManifestError.text(
+            ofFile: path, hint: "pass the links file to --same-source, or none for no links")
         try self.init(tsv: text, source: path, manifest: manifest)
     }
 

@@ -60,16 +60,10 @@ public struct TrainingManifest: Sendable, Equatable {
     /// Reads the manifest at `path`; a missing or unreadable file is an error naming it and where the manifest
     /// lives (the default path is relative to twindup's source tree).
     public init(contentsOf path: String) throws(ManifestError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            let cause = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            throw ManifestError(
-                file: path,
-                cause: "cannot read it (\(cause)); the manifest is Models/training-manifest.tsv in twindup's source "
-                    + "tree: run from there or pass --manifest")
-        }
+        let text = try ManifestError.text(
+            ofFile: path,
+            hint: "the manifest is Models/training-manifest.tsv in twindup's source tree: run from there or pass "
+                + "--manifest")
         try self.init(tsv: text, source: path)
     }
 
@@ -102,4 +96,14 @@ public struct ManifestError: Error, CustomStringConvertible {
     public var file: String
     public var cause: String
     public var description: String { "\(file): \(cause)" }
+
+    /// The UTF-8 text of the file at `path`, or an error naming it, the cause and `hint` (where the file lives).
+    static func text(ofFile path: String, hint: String) throws(ManifestError) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let cause = (error as NSError).localizedFailureReason ?? error.localizedDescription
+            throw ManifestError(file: path, cause: "cannot read it (\(cause)); \(hint)")
+        }
+    }
 }

@@ -46,23 +46,14 @@ public struct WorkingPictures: Sendable {
     static func families(
         entries: [TrainingManifest.Entry], groups: [[Int]], groupOfPicture: [Int], sameSource: SameSourceLinks
     ) -> [Int] {
-        var parent = Array(groups.indices)
-        func root(_ group: Int) -> Int {
-            var group = group
-            while parent[group] != group {
-                parent[group] = parent[parent[group]]
-                group = parent[group]
-            }
-            return group
-        }
+        var families = UnionFind(count: groups.count)
         let pictureOfPath = Dictionary(
             entries.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
         for link in sameSource.links {
             guard let first = pictureOfPath[link.first], let second = pictureOfPath[link.second] else { continue }
-            let (a, b) = (root(groupOfPicture[first]), root(groupOfPicture[second]))
-            if a != b { parent[max(a, b)] = min(a, b) }
+            families.join(groupOfPicture[first], groupOfPicture[second])
         }
-        return groupOfPicture.map { root($0) }
+        return groupOfPicture.map { families.root($0) }
     }
 
     /// Decodes `entries` from `imagesFolder`, or reads them from `cacheFile` when it was written for exactly
