@@ -3,13 +3,13 @@ import ImageHashing
 
 /// Pairs of pictures that the manifest puts in different groups although they show one source: the same photo
 /// annotated in two tutorials, one drawing in two colours or card styles, a wallpaper cropped for two screens.
-/// The hashes that build the groups cannot see through such edits, and the model's hard-negative mining finds
-/// exactly these pairs first, so left alone they are trained as distinct and counted as false findings.
+/// The hashes that build the groups cannot see through such edits, so left alone such pairs are counted as the
+/// model's false findings, and mined as hard negatives.
 ///
-/// Linked pictures are never a distinct pair: not in a training batch together, not as each other's mined
-/// neighbours, not among the evaluation's distinct pairs. They are not made positives either: some links are
-/// judged ambiguous (two screenshots of one dialog) rather than one source. The file is reviewed by eye
-/// (Models/README.md says how) and committed beside the manifest.
+/// Linked pictures are never among the evaluation's distinct pairs, and when a training run is given the links,
+/// never in one batch, each other's mined neighbours or a calibration negative. They are not made positives:
+/// some links are judged ambiguous (two screenshots of one dialog) rather than one source. The file is reviewed by
+/// eye (Models/README.md says how) and committed beside the manifest.
 public struct SameSourceLinks: Sendable, Equatable {
     public struct Link: Sendable, Equatable {
         public var first: String
@@ -27,8 +27,8 @@ public struct SameSourceLinks: Sendable, Equatable {
 
     public init(links: [Link]) { self.links = links }
 
-    /// SHA-256 of the file's text, recorded in the training configuration; nil when there are no links, so that
-    /// runs without links describe themselves as before links existed.
+    /// SHA-256 of the links written out as their file (header, one line each), recorded in the training
+    /// configuration; nil when there are no links, so that runs without them describe themselves as before.
     public var digest: String? {
         guard !links.isEmpty else { return nil }
         let text =
