@@ -83,6 +83,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Global pooling: gem-P (generalised mean, power P; gem-3 shipped), average-and-max, average or max.")
     var pooling: String = TrainingConfiguration().pooling ?? "average-and-max"
 
+    @Option(help: "Side of the network's square input in pixels, 32–160 (96 shipped).")
+    var inputSide: Int?
+
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
 
@@ -101,6 +104,11 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--pooling must be average-and-max, average, max or gem-P with 1 ≤ P ≤ 16")
         }
         configuration.pooling = pooling
+        if let inputSide, !(32...WorkingPictures.workingShortSide).contains(inputSide) {
+            throw ValidationError(
+                "--input-side must be 32 to \(WorkingPictures.workingShortSide) (the training pictures' working size)")
+        }
+        configuration.inputSide = inputSide
         configuration.steps = steps
         configuration.batchSources = batch
         configuration.learningRate = learningRate

@@ -57,4 +57,21 @@ import Testing
             "\(error)".contains("odd.safetensors") && "\(error)".contains("architecture")
         }
     }
+
+    /// `twindup train --input-side`: the configuration sets the network's input, a trained step runs at that size,
+    /// and configurations written before the option keep the shipped side.
+    @Test func theInputSideOptionSizesTheNetworkAndOlderConfigurationsKeepTheShippedSide() throws {
+        var configuration = Pictures.tinyConfiguration(steps: 1)
+        configuration.inputSide = 40
+        let trainer = TwinTrainer(
+            configuration: configuration, training: try Pictures.working(), architecture: Pictures.tinyArchitecture)
+        #expect(trainer.network.architecture.inputSide == 40)
+        #expect(trainer.network.architecture.inputPreparation.side == 40)
+        #expect(try trainer.trainStep().loss.isFinite)
+        var unset = TrainingConfiguration()
+        unset.inputSide = nil
+        #expect(!unset.json.contains("inputSide"))
+        #expect(try TrainingConfiguration(json: unset.json).architecture.inputSide == 96)
+        #expect(try TrainingConfiguration(json: configuration.json).inputSide == 40)
+    }
 }

@@ -56,6 +56,8 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Configurations written before the option existed lack it and read as nil: average and max, as trained then.
     public var pooling: String? = "gem-3"
 
+    /// Side of the network's square input in pixels; absent means the shipped architecture's (96).
+    public var inputSide: Int?
     /// `SameSourceLinks.digest` of the links the run keeps out of its distinct pairs; absent means none, as for
     /// every run before links existed.
     public var sameSourceLinks: String?
@@ -69,6 +71,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         if let mirrorInvariant { architecture.mirrorInvariant = mirrorInvariant }
         if let trimsBorders { architecture.trimsBorders = trimsBorders }
         if let kind = ArchitectureCoding.pooling(named: pooling) { architecture.pooling = kind }
+        if let inputSide { architecture.inputSide = inputSide }
         return architecture
     }
 
