@@ -141,7 +141,7 @@ public struct EvaluationReport: Sendable, Codable {
             let text = value.map { $0.isNaN ? "-" : String(format: "%.4f", $0) } ?? "-"
             return String(repeating: " ", count: max(0, width - text.count)) + text
         }
-        let leftOut = (sameSourcePairsLeftOut ?? 0) > 0 ? ", \(sameSourcePairsLeftOut!) same-source pairs left out" : ""
+        let leftOut = sameSourcePairsLeftOut.map { $0 > 0 ? ", \($0) same-source pairs left out" : "" } ?? ""
         var lines = [
             "benchmark: \(pictures) pictures, \(positives) near-duplicate pairs, \(negatives) distinct pairs"
                 + "\(leftOut) (seed \(seed))",

@@ -179,18 +179,14 @@ public struct TrainingRun {
         var labels: [Bool] = []
         var negativeKept = 0
         let negativeShare = 100_000.0 / Double(max(full.originals.count * full.edited.count, 1))
-        for (originalPosition, original) in full.originals.enumerated() {
-            for (editedPosition, copy) in full.edited.enumerated() {
-                let isDuplicate = copy.source == original
-                if !isDuplicate && !validation.areDistinct(copy.source, original) { continue }
-                if !isDuplicate {
-                    guard Double(random.nextUniform()) < negativeShare else { continue }
-                    negativeKept += 1
-                }
-                differences.append(
-                    zip(embedded.originals[originalPosition], embedded.edited[editedPosition]).map { abs($0 - $1) })
-                labels.append(isDuplicate)
+        full.forEachPair { originalPosition, editedPosition, isDuplicate in
+            if !isDuplicate {
+                guard Double(random.nextUniform()) < negativeShare else { return }
+                negativeKept += 1
             }
+            differences.append(
+                zip(embedded.originals[originalPosition], embedded.edited[editedPosition]).map { abs($0 - $1) })
+            labels.append(isDuplicate)
         }
         let fit = HeadCalibration.fit(
             // Class-balanced: p answers "is this pair a near-duplicate?" for a pair that is as likely one as not;
