@@ -47,6 +47,16 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Also list the model's N highest-scored distinct pairs and N lowest-scored near-duplicate pairs.")
     var hardest: Int = 0
 
+    @Option(
+        help: """
+            Also embed an N×N grid of windows of every picture, and score a pair by the closest of whole against \
+            whole and whole against a window of the other (0: whole pictures only, as the index matches).
+            """)
+    var windows: Int = 0
+
+    @Option(help: "Each window's width and height as a fraction of the picture's (with --windows).")
+    var windowSide: Double = 0.8
+
     @Option(help: "Threads.")
     var threads: Int = 2
 
@@ -57,6 +67,11 @@ struct EvalCommand: AsyncParsableCommand {
         guard let chosenSplit = TrainingManifest.Split(rawValue: split) else {
             throw ValidationError("--split must be train, validation or test")
         }
+        guard hardest >= 0 else { throw ValidationError("--hardest must be 0 or more") }
+        guard (0...5).contains(windows) else { throw ValidationError("--windows must be 0 to 5") }
+        guard windowSide > 0.2 && windowSide < 1 else {
+            throw ValidationError("--window-side must be above 0.2 and below 1")
+        }
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
         let manifestPath = manifest
         let manifest = try TrainingManifest(contentsOf: manifestPath)
@@ -66,9 +81,9 @@ struct EvalCommand: AsyncParsableCommand {
         run.configuration.threads = threads
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         let pictures = try run.loadPictures(chosenSplit) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-        guard hardest >= 0 else { throw ValidationError("--hardest must be 0 or more") }
         let report = try EvaluationReport.run(
-            detector: detector, pictures: pictures, seed: seed, threads: threads, hardest: hardest)
+            detector: detector, pictures: pictures, seed: seed, threads: threads, hardest: hardest,
+            windows: windows == 0 ? nil : WindowGrid(perAxis: windows, side: windowSide))
         print(report.table)
         if let json { try report.json.write(toFile: json, atomically: true, encoding: .utf8) }
         if let chart { try report.chart.write(toFile: chart, atomically: true, encoding: .utf8) }

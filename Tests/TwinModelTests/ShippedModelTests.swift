@@ -52,6 +52,33 @@ import TwinModel
         #expect(p < detector.defaultThreshold, "two unrelated photos scored \(p) ≥ \(detector.defaultThreshold)")
     }
 
+    func windowed(_ image: Image, grid: WindowGrid) throws -> WindowedEmbedding {
+        let preparation = detector.inputPreparation
+        let rows = try detector.embed(
+            inputs: ([image] + grid.windows(of: image)).map { NetworkInput.preprocess($0, preparation: preparation) }
+        ).map(detector.scaled)
+        return WindowedEmbedding(whole: rows[0], windows: Array(rows.dropFirst()))
+    }
+
+    @Test func windowsMatchAHalfCropToThePartOfTheOriginalItShows() throws {
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        let other = try ImageDecoder().decode(fileAt: TestData.path("jpeg/vgl_5674_0098.png"))
+        // The top-left 75% of each side: 56% of the picture, inside the top-left window of a 3×3 grid of 0.8.
+        let halfCrop = photo.cropped(x: 0, y: 0, width: photo.width * 3 / 4, height: photo.height * 3 / 4)
+        let grid = WindowGrid(perAxis: 3, side: 0.8)
+        let original = try windowed(photo, grid: grid)
+        let crop = try windowed(halfCrop, grid: grid)
+        let wholeDistance = WindowedEmbedding.closestDistance(
+            WindowedEmbedding(whole: original.whole, windows: []), WindowedEmbedding(whole: crop.whole, windows: []))
+        let windowedDistance = WindowedEmbedding.closestDistance(original, crop)
+        #expect(windowedDistance < wholeDistance, "no window of the original came closer to its half crop")
+        let p = detector.probability(distance: windowedDistance)
+        #expect(p >= detector.defaultThreshold, "the half crop scored \(p) with windows")
+        let unrelated = detector.probability(
+            distance: WindowedEmbedding.closestDistance(try windowed(other, grid: grid), crop))
+        #expect(unrelated < detector.defaultThreshold, "an unrelated photo scored \(unrelated) with windows")
+    }
+
     @Test func aFileThatIsNotAModelIsRefusedByName() throws {
         let directory = try TestData.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -31,6 +31,8 @@ public struct EvaluationReport: Sendable, Codable {
     /// Distinct-by-group pairs left out because `SameSourceLinks` join their pictures; absent in reports written
     /// before links existed.
     public var sameSourcePairsLeftOut: Int?
+    /// The window grid the model's pairs were scored with (`twindup eval --windows`); absent: whole pictures only.
+    public var windows: String?
     public var scorers: [ScorerResult]
     /// The model's worst pairs when asked for (`twindup eval --hardest N`): distinct pairs scored highest and
     /// near-duplicate pairs scored lowest.
@@ -46,30 +48,22 @@ public struct EvaluationReport: Sendable, Codable {
     public static let precisions = [0.99, 0.999]
 
     public static func run(
-        detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, hardest: Int = 0
+        detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, hardest: Int = 0,
+        windows: WindowGrid? = nil
     ) throws -> EvaluationReport {
         let benchmark = PairBenchmark(
             pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
             threads: threads)
-        let preparation = detector.inputPreparation
-        func embed(_ images: [Image]) throws -> [[Float]] {
-            var rows: [[Float]] = []
-            var start = 0
-            while start < images.count {
-                let batch = Array(images[start..<min(start + 64, images.count)])
-                let inputs = concurrentMap(batch, threads: threads) {
-                    NetworkInput.preprocess($0, preparation: preparation)
-                }
-                rows += try detector.embed(inputs: inputs, threads: threads).map(detector.scaled)
-                start += 64
-            }
-            return rows
+        let originalEmbeddings = try embed(
+            benchmark.originals.map { pictures.images[$0] }, detector: detector, windows: windows, threads: threads)
+        let editedEmbeddings = try embed(
+            benchmark.edited.map(\.image), detector: detector, windows: windows, threads: threads)
+        // Every (original, copy) score once, up front: the metrics, the false-pair count and the extremes all read it.
+        let distances = concurrentMap(Array(originalEmbeddings.indices), threads: threads) { original in
+            editedEmbeddings.map { WindowedEmbedding.closestDistance(originalEmbeddings[original], $0) }
         }
-        let originalEmbeddings = try embed(benchmark.originals.map { pictures.images[$0] })
-        let editedEmbeddings = try embed(benchmark.edited.map(\.image))
-        let modelScore = { (original: Int, edited: Int) in
-            detector.probability(scaledFirst: originalEmbeddings[original], scaledSecond: editedEmbeddings[edited])
-        }
+        let probabilities = distances.map { $0.map(detector.probability(distance:)) }
+        let modelScore = { (original: Int, edited: Int) in probabilities[original][edited] }
         let modelMetrics = PairMetrics(pairs: benchmark.scoredPairs(modelScore))
         var scorers = [summarise(name: "twindup \(detector.modelID)", metrics: modelMetrics, probabilities: true)]
         for kind in [PerceptualHash.Kind.pHash, .dHash, .pdq] {
@@ -86,6 +80,7 @@ public struct EvaluationReport: Sendable, Codable {
             modelID: detector.modelID, pictures: benchmark.originals.count, positives: modelMetrics.positiveCount,
             negatives: modelMetrics.negativeCount, seed: seed, scorers: scorers)
         report.sameSourcePairsLeftOut = benchmark.sameSourcePairsLeftOut
+        report.windows = windows?.description
         if let threshold = scorers[0].atPrecision["0.99"]?.threshold {
             report.falsePairsAtPrecision99 = benchmark.distinctPairsAtOrAbove(threshold, modelScore)
         }
@@ -96,6 +91,33 @@ public struct EvaluationReport: Sendable, Codable {
             report.weakestNearDuplicates = extremes.weakestNearDuplicates
         }
         return report
+    }
+
+    /// Scaled embeddings of `images`, with those of their windows when `windows` is set.
+    static func embed(
+        _ images: [Image], detector: TwinDetector, windows: WindowGrid?, threads: Int
+    ) throws -> [WindowedEmbedding] {
+        let preparation = detector.inputPreparation
+        let viewsPerImage = 1 + (windows.map { $0.perAxis * $0.perAxis } ?? 0)
+        let imagesPerBatch = max(1, 64 / viewsPerImage)
+        var result: [WindowedEmbedding] = []
+        result.reserveCapacity(images.count)
+        var start = 0
+        while start < images.count {
+            let batch = Array(images[start..<min(start + imagesPerBatch, images.count)])
+            let inputs = concurrentMap(batch, threads: threads) { image in
+                ([image] + (windows?.windows(of: image) ?? [])).map {
+                    NetworkInput.preprocess($0, preparation: preparation)
+                }
+            }
+            let rows = try detector.embed(inputs: inputs.flatMap { $0 }, threads: threads).map(detector.scaled)
+            for position in batch.indices {
+                let views = rows[(position * viewsPerImage)..<((position + 1) * viewsPerImage)]
+                result.append(WindowedEmbedding(whole: views[views.startIndex], windows: Array(views.dropFirst())))
+            }
+            start += imagesPerBatch
+        }
+        return result
     }
 
     static func summarise(name: String, metrics: PairMetrics, probabilities: Bool) -> ScorerResult {
@@ -142,9 +164,10 @@ public struct EvaluationReport: Sendable, Codable {
             return String(repeating: " ", count: max(0, width - text.count)) + text
         }
         let leftOut = sameSourcePairsLeftOut.map { $0 > 0 ? ", \($0) same-source pairs left out" : "" } ?? ""
+        let windowed = windows.map { "; the model also matches \($0)" } ?? ""
         var lines = [
             "benchmark: \(pictures) pictures, \(positives) near-duplicate pairs, \(negatives) distinct pairs"
-                + "\(leftOut) (seed \(seed))",
+                + "\(leftOut) (seed \(seed))\(windowed)",
             padded("scorer", 34) + "  ROC-AUC       AP  R@P0.99 R@P0.999      ECE",
         ]
         for scorer in scorers {

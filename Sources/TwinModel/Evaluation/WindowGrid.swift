@@ -1,0 +1,73 @@
+import ImageIO
+
+/// Windows of a picture embedded beside the whole picture, so that a crop can meet the part of the original it
+/// shows, and a framed copy can show its original whole: an n×n grid of windows, each `side` of the picture's
+/// width and height, the outer ones touching the picture's edges.
+///
+/// One global embedding of a squashed view cannot hold both a picture and its halves; each window is a real
+/// network pass on that part of the picture (pooling windows of one feature map was measured and does not help:
+/// model card, Ablations).
+public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
+    public var perAxis: Int
+    public var side: Double
+
+    public init(perAxis: Int, side: Double) {
+        precondition(perAxis >= 1 && side > 0 && side < 1, "a window grid needs ≥ 1 window per axis and 0 < side < 1")
+        self.perAxis = perAxis
+        self.side = side
+    }
+
+    public var description: String { "\(perAxis)×\(perAxis) windows of \(side) side" }
+
+    /// The windows' rectangles in a `width`×`height` picture, row by row, top-left first.
+    public func rectangles(width: Int, height: Int) -> [(x: Int, y: Int, width: Int, height: Int)] {
+        let windowWidth = max(1, Int((Double(width) * side).rounded()))
+        let windowHeight = max(1, Int((Double(height) * side).rounded()))
+        func offset(_ step: Int, _ slack: Int) -> Int {
+            perAxis == 1 ? slack / 2 : Int((Double(slack) * Double(step) / Double(perAxis - 1)).rounded())
+        }
+        var result: [(x: Int, y: Int, width: Int, height: Int)] = []
+        for row in 0..<perAxis {
+            for column in 0..<perAxis {
+                result.append(
+                    (offset(column, width - windowWidth), offset(row, height - windowHeight), windowWidth, windowHeight)
+                )
+            }
+        }
+        return result
+    }
+
+    /// The windows of `image`, in the order of `rectangles`.
+    public func windows(of image: Image) -> [Image] {
+        rectangles(width: image.width, height: image.height).map {
+            image.cropped(x: $0.x, y: $0.y, width: $0.width, height: $0.height)
+        }
+    }
+}
+
+/// A picture's scaled embedding and those of its windows (none without a grid).
+public struct WindowedEmbedding: Sendable {
+    public var whole: [Float]
+    public var windows: [[Float]]
+
+    public init(whole: [Float], windows: [[Float]]) {
+        self.whole = whole
+        self.windows = windows
+    }
+
+    /// The smallest L1 distance between `first` and `second` whole, or between the whole of one and a window of the
+    /// other: a crop of a picture is near one of its windows, and a picture is near a window of its framed copy.
+    /// Window against window is left out: two pictures that share only a corner are not near-duplicates.
+    public static func closestDistance(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Float {
+        var best = l1(first.whole, second.whole)
+        for window in second.windows { best = min(best, l1(first.whole, window)) }
+        for window in first.windows { best = min(best, l1(window, second.whole)) }
+        return best
+    }
+
+    static func l1(_ first: [Float], _ second: [Float]) -> Float {
+        var sum: Float = 0
+        for index in first.indices { sum += abs(first[index] - second[index]) }
+        return sum
+    }
+}

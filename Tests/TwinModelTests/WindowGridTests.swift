@@ -1,0 +1,44 @@
+import ImageIO
+import Testing
+import TwinModel
+
+@Suite struct WindowGridTests {
+    @Test func gridWindowsTileThePictureFromEdgeToEdge() {
+        let rectangles = WindowGrid(perAxis: 3, side: 0.8).rectangles(width: 100, height: 50)
+        #expect(rectangles.count == 9)
+        #expect(rectangles.allSatisfy { $0.width == 80 && $0.height == 40 })
+        #expect(rectangles.map(\.x) == [0, 10, 20, 0, 10, 20, 0, 10, 20])
+        #expect(rectangles.map(\.y) == [0, 0, 0, 5, 5, 5, 10, 10, 10])
+        let single = WindowGrid(perAxis: 1, side: 0.5).rectangles(width: 101, height: 40)
+        #expect(single.count == 1 && single[0].x == 25 && single[0].y == 10 && single[0].width == 51)
+    }
+
+    @Test func windowsHoldThePixelsOfTheirPartOfThePicture() {
+        // Every pixel's samples encode its position, so a window taken from the wrong place cannot match.
+        let width = 20
+        let height = 10
+        var pixels: [UInt8] = []
+        for y in 0..<height {
+            for x in 0..<width { pixels += [UInt8(x), UInt8(y), 7] }
+        }
+        let picture = Image(width: width, height: height, pixels: pixels)
+        let grid = WindowGrid(perAxis: 2, side: 0.5)
+        for (window, rectangle) in zip(grid.windows(of: picture), grid.rectangles(width: width, height: height)) {
+            #expect(window.width == rectangle.width && window.height == rectangle.height)
+            #expect(window.rgb(x: 0, y: 0) == (UInt8(rectangle.x), UInt8(rectangle.y), 7))
+            let last = window.rgb(x: window.width - 1, y: window.height - 1)
+            #expect(last == (UInt8(rectangle.x + rectangle.width - 1), UInt8(rectangle.y + rectangle.height - 1), 7))
+        }
+    }
+
+    @Test func closestDistanceComparesWholesAndWholesWithWindowsButNeverTwoWindows() {
+        let first = WindowedEmbedding(whole: [0, 0], windows: [[10, 10], [4, 0]])
+        let second = WindowedEmbedding(whole: [9, 0], windows: [[10, 10], [0, 3]])
+        // Wholes 9 apart; first whole to second's windows 20 and 3; first's windows to second whole 11 and 5;
+        // the identical windows [10, 10] (distance 0) must not count.
+        #expect(WindowedEmbedding.closestDistance(first, second) == 3)
+        #expect(WindowedEmbedding.closestDistance(second, first) == 3)
+        let plain = WindowedEmbedding(whole: [0, 0], windows: [])
+        #expect(WindowedEmbedding.closestDistance(plain, WindowedEmbedding(whole: [1, 2], windows: [])) == 3)
+    }
+}
