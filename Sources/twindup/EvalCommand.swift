@@ -57,6 +57,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Each window's width and height as a fraction of the picture's (with --windows).")
     var windowSide: Double = 0.8
 
+    @Option(help: "The network input side windows are squashed to (with --windows; default: the model's).")
+    var windowInputSide: Int?
+
     @Option(help: "Threads.")
     var threads: Int = 2
 
@@ -72,6 +75,9 @@ struct EvalCommand: AsyncParsableCommand {
         guard windowSide > 0.2 && windowSide < 1 else {
             throw ValidationError("--window-side must be above 0.2 and below 1")
         }
+        guard windowInputSide.map({ (16...512).contains($0) }) ?? true else {
+            throw ValidationError("--window-input-side must be 16 to 512")
+        }
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
         let manifestPath = manifest
         let manifest = try TrainingManifest(contentsOf: manifestPath)
@@ -83,7 +89,7 @@ struct EvalCommand: AsyncParsableCommand {
         let pictures = try run.loadPictures(chosenSplit) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
         let report = try EvaluationReport.run(
             detector: detector, pictures: pictures, seed: seed, threads: threads, hardest: hardest,
-            windows: windows == 0 ? nil : WindowGrid(perAxis: windows, side: windowSide))
+            windows: windows == 0 ? nil : WindowGrid(perAxis: windows, side: windowSide, inputSide: windowInputSide))
         print(report.table)
         if let json { try report.json.write(toFile: json, atomically: true, encoding: .utf8) }
         if let chart { try report.chart.write(toFile: chart, atomically: true, encoding: .utf8) }

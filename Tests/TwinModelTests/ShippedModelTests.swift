@@ -79,6 +79,16 @@ import TwinModel
         #expect(unrelated < detector.defaultThreshold, "an unrelated photo scored \(unrelated) with windows")
     }
 
+    @Test func theTowerReadsInputsOfAnotherSide() throws {
+        // Windows can be embedded at a smaller side than the model's; the embedding keeps its width.
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        let preparation = InputPreparation(side: 64, trimsBorders: false)
+        let rows = try detector.embed(inputs: [NetworkInput.preprocess(photo, preparation: preparation)], side: 64)
+        let full = try detector.embed(photo)
+        #expect(rows.count == 1 && rows[0].count == full.count)
+        #expect(rows[0].allSatisfy(\.isFinite) && rows[0] != full)
+    }
+
     @Test func aFileThatIsNotAModelIsRefusedByName() throws {
         let directory = try TestData.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -97,23 +97,33 @@ public struct EvaluationReport: Sendable, Codable {
     static func embed(
         _ images: [Image], detector: TwinDetector, windows: WindowGrid?, threads: Int
     ) throws -> [WindowedEmbedding] {
-        let preparation = detector.inputPreparation
-        let viewsPerImage = 1 + (windows.map { $0.perAxis * $0.perAxis } ?? 0)
-        let imagesPerBatch = max(1, 64 / viewsPerImage)
+        let wholePreparation = detector.inputPreparation
+        let windowPreparation = InputPreparation(
+            side: windows?.inputSide ?? wholePreparation.side, trimsBorders: wholePreparation.trimsBorders)
+        let windowsPerImage = windows.map { $0.perAxis * $0.perAxis } ?? 0
+        let imagesPerBatch = max(1, 64 / (1 + windowsPerImage))
         var result: [WindowedEmbedding] = []
         result.reserveCapacity(images.count)
         var start = 0
         while start < images.count {
             let batch = Array(images[start..<min(start + imagesPerBatch, images.count)])
-            let inputs = concurrentMap(batch, threads: threads) { image in
-                ([image] + (windows?.windows(of: image) ?? [])).map {
-                    NetworkInput.preprocess($0, preparation: preparation)
+            let wholes = try detector.embed(
+                inputs: concurrentMap(batch, threads: threads) {
+                    NetworkInput.preprocess($0, preparation: wholePreparation)
+                }, threads: threads
+            ).map(detector.scaled)
+            var windowRows: [[Float]] = []
+            if let windows {
+                let inputs = concurrentMap(batch, threads: threads) { image in
+                    windows.windows(of: image).map { NetworkInput.preprocess($0, preparation: windowPreparation) }
                 }
+                windowRows = try detector.embed(
+                    inputs: inputs.flatMap { $0 }, side: windowPreparation.side, threads: threads
+                ).map(detector.scaled)
             }
-            let rows = try detector.embed(inputs: inputs.flatMap { $0 }, threads: threads).map(detector.scaled)
             for position in batch.indices {
-                let views = rows[(position * viewsPerImage)..<((position + 1) * viewsPerImage)]
-                result.append(WindowedEmbedding(whole: views[views.startIndex], windows: Array(views.dropFirst())))
+                let own = windowRows[(position * windowsPerImage)..<((position + 1) * windowsPerImage)]
+                result.append(WindowedEmbedding(whole: wholes[position], windows: Array(own)))
             }
             start += imagesPerBatch
         }

@@ -10,14 +10,21 @@ import ImageIO
 public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
     public var perAxis: Int
     public var side: Double
+    /// The network input side windows are squashed to; nil: the model's own. A smaller side makes a window's
+    /// pass cheaper (the cost goes with the side squared).
+    public var inputSide: Int?
 
-    public init(perAxis: Int, side: Double) {
+    public init(perAxis: Int, side: Double, inputSide: Int? = nil) {
         precondition(perAxis >= 1 && side > 0 && side < 1, "a window grid needs ≥ 1 window per axis and 0 < side < 1")
+        precondition(inputSide.map { $0 >= 16 } ?? true, "windows need an input side of at least 16")
         self.perAxis = perAxis
         self.side = side
+        self.inputSide = inputSide
     }
 
-    public var description: String { "\(perAxis)×\(perAxis) windows of \(side) side" }
+    public var description: String {
+        "\(perAxis)×\(perAxis) windows of \(side) side" + (inputSide.map { " at \($0)×\($0)" } ?? "")
+    }
 
     /// The windows' rectangles in a `width`×`height` picture, row by row, top-left first.
     public func rectangles(width: Int, height: Int) -> [(x: Int, y: Int, width: Int, height: Int)] {

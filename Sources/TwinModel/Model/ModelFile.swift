@@ -70,10 +70,11 @@ public final class TwinDetector {
     /// How pictures are prepared for this model's network.
     public var inputPreparation: InputPreparation { architecture.inputPreparation }
 
-    /// Embeddings of preprocessed inputs (`NetworkInput.preprocess`), one row each.
-    public func embed(inputs: [[Float]], threads: Int = 1) throws -> [[Float]] {
+    /// Embeddings of preprocessed inputs (`NetworkInput.preprocess`), one row each. The tower is convolutional up
+    /// to its global pooling, so it also reads inputs of another `side` than it was trained on.
+    public func embed(inputs: [[Float]], side: Int? = nil, threads: Int = 1) throws -> [[Float]] {
         guard !inputs.isEmpty else { return [] }
-        let side = architecture.inputSide
+        let side = side ?? architecture.inputSide
         let tensor = try Tensor(shape: [inputs.count, 3, side, side], scalars: inputs.flatMap { $0 })
         let output = try MirrorInvariance.embed(
             tensor, through: inferenceTower, mirrorInvariant: architecture.mirrorInvariant,
