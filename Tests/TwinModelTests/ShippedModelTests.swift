@@ -14,8 +14,11 @@ import TwinModel
     }
 
     @Test func metadataDescribesTheModel() throws {
-        #expect(detector.inputSide == 96)
-        #expect(detector.architecture == .standard)
+        // The standard network on a 112×112 view (`twindup train --input-side 112`).
+        var shippedArchitecture = TwinNetwork.Architecture.standard
+        shippedArchitecture.inputSide = 112
+        #expect(detector.inputSide == 112 && detector.metadata["input_side"] == "112")
+        #expect(detector.architecture == shippedArchitecture)
         #expect(detector.metadata["head"] == "constrained")
         #expect(detector.defaultThreshold > 0.5 && detector.defaultThreshold < 1)
         #expect(detector.modelID.hasPrefix("twindup-1.0+") && detector.modelID.count == "twindup-1.0+".count + 12)
