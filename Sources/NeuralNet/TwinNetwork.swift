@@ -43,8 +43,8 @@ public final class TwinNetwork {
             self.pooling = pooling
         }
 
-        /// The network twindup ships: 96×96 RGB in, generalised-mean pooling (p = 3), 128 floats out, about
-        /// 84 MFLOP per image.
+        /// twindup's network: 96×96 RGB in, generalised-mean pooling (p = 3), 128 floats out, about 84 MFLOP per
+        /// image. The shipped model reads it at 112×112 (`inputSide`, about 115 MFLOP).
         public static let standard = Architecture(
             inputSide: 96, stemChannels: 32,
             blocks: [
