@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import NeuralNet
 
-/// Speed of the shipped twin network, reported against OpenBLAS `sgemm` measured in the same run.
+/// Speed of the twin network (by default at the shipped model's input side), reported against OpenBLAS `sgemm`
+/// measured in the same run.
 struct BenchNeuralCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neural",
@@ -13,6 +14,9 @@ struct BenchNeuralCommand: AsyncParsableCommand {
 
     @Flag(help: "Also print the inference time of each layer at batch 32 on one thread.")
     var layers = false
+
+    @Option(help: "The network's input side (the shipped model reads 112; the standard network 96).")
+    var inputSide: Int = 112
 
     @Option(
         help: ArgumentHelp(
@@ -25,11 +29,14 @@ struct BenchNeuralCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let profilePasses { return try LayerProfile.run(passes: profilePasses) }
-        let network = TwinNetwork(architecture: .standard, seed: 1)
+        guard (32...256).contains(inputSide) else { throw ValidationError("--input-side must be 32 to 256") }
+        var architecture = TwinNetwork.Architecture.standard
+        architecture.inputSide = inputSide
+        let network = TwinNetwork(architecture: architecture, seed: 1)
         let flops = Double(network.flopsPerImage)
         let side = network.architecture.inputSide
         print(
-            "network: 96×96 RGB → \(network.architecture.embeddingWidth)-d embedding, \(String(format: "%.1f", flops / 1e6)) MFLOP/image"
+            "network: \(side)×\(side) RGB → \(network.architecture.embeddingWidth)-d embedding, \(String(format: "%.1f", flops / 1e6)) MFLOP/image"
                 + (network.architecture.mirrorInvariant ? " (two passes: the picture and its mirror image)" : "")
         )
 
@@ -72,7 +79,7 @@ struct BenchNeuralCommand: AsyncParsableCommand {
 
         print("training (batch of 32 images = 16 pairs, forward + backward + AdamW):")
         for (threads, strategy) in [(1, ParallelStrategy.batchSplit), (2, .batchSplit), (2, .blasThreads)] {
-            let trainee = TwinNetwork(architecture: .standard, seed: 3)
+            let trainee = TwinNetwork(architecture: architecture, seed: 3)
             let optimizer = Adam(weightDecay: 1e-4)
             let context = ExecutionContext(mode: .training, threads: threads, strategy: strategy)
             var images = Tensor(zeros: [32, 3, side, side])

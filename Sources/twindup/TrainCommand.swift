@@ -1,6 +1,7 @@
 import ArgumentParser
 import DuplicateIndex
 import Foundation
+import NeuralNet
 import TwinModel
 
 struct TrainCommand: AsyncParsableCommand {
@@ -83,8 +84,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Global pooling: gem-P (generalised mean, power P; gem-3 shipped), average-and-max, average or max.")
     var pooling: String = TrainingConfiguration().pooling ?? "average-and-max"
 
-    @Option(help: "Side of the network's square input in pixels, 32–160 (96 shipped).")
-    var inputSide: Int?
+    @Option(
+        help: "Side of the network's square input in pixels, 32–160 (112 shipped; 96 before twindup-1.0+b041f370bbf7).")
+    var inputSide: Int = 112
 
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
@@ -104,11 +106,13 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError("--pooling must be average-and-max, average, max or gem-P with 1 ≤ P ≤ 16")
         }
         configuration.pooling = pooling
-        if let inputSide, !(32...WorkingPictures.workingShortSide).contains(inputSide) {
+        if !(32...WorkingPictures.workingShortSide).contains(inputSide) {
             throw ValidationError(
                 "--input-side must be 32 to \(WorkingPictures.workingShortSide) (the training pictures' working size)")
         }
-        configuration.inputSide = inputSide
+        // The network's own side is left unrecorded, so that configurations (and checkpoints) written before the
+        // option existed still match.
+        configuration.inputSide = inputSide == TwinNetwork.Architecture.standard.inputSide ? nil : inputSide
         configuration.steps = steps
         configuration.batchSources = batch
         configuration.learningRate = learningRate
