@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeuralNet
+import TwinModel
 
 /// Speed of the twin network (by default at the shipped model's input side), reported against OpenBLAS `sgemm`
 /// measured in the same run.
@@ -16,7 +17,7 @@ struct BenchNeuralCommand: AsyncParsableCommand {
     var layers = false
 
     @Option(help: "The network's input side (the shipped model reads 112; the standard network 96).")
-    var inputSide: Int = 112
+    var inputSide: Int = TrainingConfiguration.shippedInputSide
 
     @Option(
         help: ArgumentHelp(

@@ -86,7 +86,7 @@ struct TrainCommand: AsyncParsableCommand {
 
     @Option(
         help: "Side of the network's square input in pixels, 32–160 (112 shipped; 96 before twindup-1.0+b041f370bbf7).")
-    var inputSide: Int = 112
+    var inputSide: Int = TrainingConfiguration.shippedInputSide
 
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false

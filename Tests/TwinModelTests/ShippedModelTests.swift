@@ -15,6 +15,7 @@ import TwinModel
 
     @Test func metadataDescribesTheModel() throws {
         // The standard network on a 112×112 view (`twindup train --input-side 112`).
+        #expect(detector.inputSide == TrainingConfiguration.shippedInputSide)
         var shippedArchitecture = TwinNetwork.Architecture.standard
         shippedArchitecture.inputSide = 112
         #expect(detector.inputSide == 112 && detector.metadata["input_side"] == "112")
@@ -56,11 +57,7 @@ import TwinModel
     }
 
     func windowed(_ image: Image, grid: WindowGrid) throws -> WindowedEmbedding {
-        let preparation = detector.inputPreparation
-        let rows = try detector.embed(
-            inputs: ([image] + grid.windows(of: image)).map { NetworkInput.preprocess($0, preparation: preparation) }
-        ).map(detector.scaled)
-        return WindowedEmbedding(whole: rows[0], windows: Array(rows.dropFirst()))
+        try detector.windowedEmbeddings(of: [image], windows: grid, threads: 1)[0]
     }
 
     @Test func windowsMatchAHalfCropToThePartOfTheOriginalItShows() throws {

@@ -54,10 +54,10 @@ public struct EvaluationReport: Sendable, Codable {
         let benchmark = PairBenchmark(
             pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
             threads: threads)
-        let originalEmbeddings = try embed(
-            benchmark.originals.map { pictures.images[$0] }, detector: detector, windows: windows, threads: threads)
-        let editedEmbeddings = try embed(
-            benchmark.edited.map(\.image), detector: detector, windows: windows, threads: threads)
+        let originalEmbeddings = try detector.windowedEmbeddings(
+            of: benchmark.originals.map { pictures.images[$0] }, windows: windows, threads: threads)
+        let editedEmbeddings = try detector.windowedEmbeddings(
+            of: benchmark.edited.map(\.image), windows: windows, threads: threads)
         // Every (original, copy) score once, up front: the metrics, the false-pair count and the extremes all read it.
         let distances = concurrentMap(Array(originalEmbeddings.indices), threads: threads) { original in
             editedEmbeddings.map { WindowedEmbedding.closestDistance(originalEmbeddings[original], $0) }
@@ -91,43 +91,6 @@ public struct EvaluationReport: Sendable, Codable {
             report.weakestNearDuplicates = extremes.weakestNearDuplicates
         }
         return report
-    }
-
-    /// Scaled embeddings of `images`, with those of their windows when `windows` is set.
-    static func embed(
-        _ images: [Image], detector: TwinDetector, windows: WindowGrid?, threads: Int
-    ) throws -> [WindowedEmbedding] {
-        let wholePreparation = detector.inputPreparation
-        let windowPreparation = InputPreparation(
-            side: windows?.inputSide ?? wholePreparation.side, trimsBorders: wholePreparation.trimsBorders)
-        let windowsPerImage = windows.map { $0.perAxis * $0.perAxis } ?? 0
-        let imagesPerBatch = max(1, 64 / (1 + windowsPerImage))
-        var result: [WindowedEmbedding] = []
-        result.reserveCapacity(images.count)
-        var start = 0
-        while start < images.count {
-            let batch = Array(images[start..<min(start + imagesPerBatch, images.count)])
-            let wholes = try detector.embed(
-                inputs: concurrentMap(batch, threads: threads) {
-                    NetworkInput.preprocess($0, preparation: wholePreparation)
-                }, threads: threads
-            ).map(detector.scaled)
-            var windowRows: [[Float]] = []
-            if let windows {
-                let inputs = concurrentMap(batch, threads: threads) { image in
-                    windows.windows(of: image).map { NetworkInput.preprocess($0, preparation: windowPreparation) }
-                }
-                windowRows = try detector.embed(
-                    inputs: inputs.flatMap { $0 }, side: windowPreparation.side, threads: threads
-                ).map(detector.scaled)
-            }
-            for position in batch.indices {
-                let own = windowRows[(position * windowsPerImage)..<((position + 1) * windowsPerImage)]
-                result.append(WindowedEmbedding(whole: wholes[position], windows: Array(own)))
-            }
-            start += imagesPerBatch
-        }
-        return result
     }
 
     static func summarise(name: String, metrics: PairMetrics, probabilities: Bool) -> ScorerResult {

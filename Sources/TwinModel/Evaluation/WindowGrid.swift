@@ -66,15 +66,48 @@ public struct WindowedEmbedding: Sendable {
     /// other: a crop of a picture is near one of its windows, and a picture is near a window of its framed copy.
     /// Window against window is left out: two pictures that share only a corner are not near-duplicates.
     public static func closestDistance(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Float {
-        var best = l1(first.whole, second.whole)
-        for window in second.windows { best = min(best, l1(first.whole, window)) }
-        for window in first.windows { best = min(best, l1(window, second.whole)) }
+        var best = TwinDetector.distance(first.whole, second.whole)
+        for window in second.windows { best = min(best, TwinDetector.distance(first.whole, window)) }
+        for window in first.windows { best = min(best, TwinDetector.distance(window, second.whole)) }
         return best
     }
+}
 
-    static func l1(_ first: [Float], _ second: [Float]) -> Float {
-        var sum: Float = 0
-        for index in first.indices { sum += abs(first[index] - second[index]) }
-        return sum
+extension TwinDetector {
+    /// Scaled embeddings of `images`, with those of their windows when `windows` is set, in batches of about 64
+    /// network passes.
+    public func windowedEmbeddings(
+        of images: [Image], windows: WindowGrid?, threads: Int
+    ) throws -> [WindowedEmbedding] {
+        let wholePreparation = inputPreparation
+        let windowPreparation = InputPreparation(
+            side: windows?.inputSide ?? wholePreparation.side, trimsBorders: wholePreparation.trimsBorders)
+        let windowsPerImage = windows.map { $0.perAxis * $0.perAxis } ?? 0
+        let imagesPerBatch = max(1, 64 / (1 + windowsPerImage))
+        var result: [WindowedEmbedding] = []
+        result.reserveCapacity(images.count)
+        var start = 0
+        while start < images.count {
+            let batch = Array(images[start..<min(start + imagesPerBatch, images.count)])
+            let wholes = try embed(
+                inputs: concurrentMap(batch, threads: threads) {
+                    NetworkInput.preprocess($0, preparation: wholePreparation)
+                }, threads: threads
+            ).map(scaled)
+            var windowRows: [[Float]] = []
+            if let windows {
+                let inputs = concurrentMap(batch, threads: threads) { image in
+                    windows.windows(of: image).map { NetworkInput.preprocess($0, preparation: windowPreparation) }
+                }
+                windowRows = try embed(inputs: inputs.flatMap { $0 }, side: windowPreparation.side, threads: threads)
+                    .map(scaled)
+            }
+            for position in batch.indices {
+                let own = windowRows[(position * windowsPerImage)..<((position + 1) * windowsPerImage)]
+                result.append(WindowedEmbedding(whole: wholes[position], windows: Array(own)))
+            }
+            start += imagesPerBatch
+        }
+        return result
     }
 }

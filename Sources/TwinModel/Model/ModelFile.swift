@@ -94,7 +94,7 @@ public final class TwinDetector {
 
     /// The same for embeddings already scaled by `scaled(_:)`, as the index and the evaluation hold them.
     public func probability(scaledFirst: [Float], scaledSecond: [Float]) -> Double {
-        probability(distance: weightedDistance(scaledFirst, scaledSecond))
+        probability(distance: Self.distance(scaledFirst, scaledSecond))
     }
 
     /// p for an L1 distance between scaled embeddings. In Double: a Float sigmoid rounds every logit above
@@ -111,7 +111,8 @@ public final class TwinDetector {
     /// The L1 radius within which scaled embeddings have p ≥ `threshold`.
     public func radius(threshold: Double) -> Float { head.radius(threshold: Float(threshold)) }
 
-    func weightedDistance(_ first: [Float], _ second: [Float]) -> Float {
+    /// Σⱼ |aⱼ − bⱼ| between two scaled embeddings: the weighted L1 distance of the head.
+    static func distance(_ first: [Float], _ second: [Float]) -> Float {
         var sum: Float = 0
         for index in first.indices { sum += abs(first[index] - second[index]) }
         return sum

@@ -56,8 +56,12 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// Configurations written before the option existed lack it and read as nil: average and max, as trained then.
     public var pooling: String? = "gem-3"
 
-    /// Side of the network's square input in pixels; absent means the shipped architecture's (96).
+    /// Side of the network's square input in pixels; absent means the standard architecture's (96), as every run
+    /// before the option trained.
     public var inputSide: Int?
+    /// The side the shipped model reads (`twindup-1.0+b041f370bbf7` on): `twindup train`'s and `twindup bench
+    /// neural`'s default.
+    public static let shippedInputSide = 112
     /// `SameSourceLinks.digest` of the links the run keeps out of its distinct pairs; absent means none, as for
     /// every run before links existed.
     public var sameSourceLinks: String?
