@@ -94,7 +94,8 @@ extension ImageIndex {
         let replaced = Set(items.compactMap(\.replacing))
         replaceMatrixRows(removing: replaced)
         let worker = ScanWorker(
-            decoder: decoder, preparation: detector.inputPreparation, store: store, claims: ContentClaims(),
+            decoder: decoder, preparation: detector.inputPreparation, windows: detector.windowMatching?.grid,
+            decodeSide: detector.minimumDecodeSide, store: store, claims: ContentClaims(),
             replaced: replaced)
         let next = Counter()
         let finished = DispatchGroup()

@@ -2,13 +2,17 @@ import Foundation
 import ImageIO
 import TwinModel
 
-/// An index opened with a model: the store on disk, the search matrix in memory, and the detector that embeds new
-/// files. A pair is a duplicate when its distance is within `radius(threshold:)`, which is the model's
-/// p ≥ threshold restated exactly in the metric the matrix searches.
+/// An index opened with a model: the store on disk, the search matrices in memory, and the detector that embeds
+/// new files. A pair is a duplicate when its distance is within `radius(threshold:)`, which is the model's
+/// p ≥ threshold restated exactly in the metric the matrices search. With window matching that distance is the
+/// closest of whole against whole, whole against a window of the other and a window against the other whole.
 public final class ImageIndex {
     public let store: IndexStore
     public let detector: TwinDetector
+    /// One row per embedded file: its whole picture.
     public private(set) var matrix: EmbeddingMatrix
+    /// With window matching, one row per window of every file that has them; empty otherwise.
+    public private(set) var windowMatrix: EmbeddingMatrix
     public var decoder = ImageDecoder()
     /// The writer lock when held for the index's whole life (the daemon); otherwise each write takes it.
     private var heldLock: IndexWriterLock?
@@ -24,6 +28,7 @@ public final class ImageIndex {
         self.detector = detector
         store = try IndexStore(path: path, modelID: detector.modelID, adoptingModel: adoptingModel)
         matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
+        windowMatrix = try store.loadWindowMatrix(width: detector.architecture.embeddingWidth)
         try refreshDismissals()
     }
 
@@ -38,17 +43,65 @@ public final class ImageIndex {
     /// p = σ(b − d) for a distance d between scaled embeddings.
     public func probability(distance: Float) -> Double { detector.probability(distance: distance) }
 
-    /// The scaled embedding of one picture file.
-    public func scaledEmbedding(ofFileAt path: String) throws -> [Float] {
-        let input = try NetworkInput.preprocess(fileAt: path, preparation: detector.inputPreparation, decoder: decoder)
-        return detector.scaled(try detector.embed(inputs: [input])[0])
+    /// The scaled embeddings of one picture file, whole and (with window matching) its windows.
+    public func matchingEmbedding(ofFileAt path: String) throws -> WindowedEmbedding {
+        let image = try decoder.decode(fileAt: path, minimumShortSide: detector.minimumDecodeSide)
+        return try detector.matchingEmbedding(of: image)
+    }
+
+    /// Indexed files whose distance to `picture` is within `radius`, nearest first, ties by id: whole against
+    /// whole, and with window matching also whole against the stored windows and each window against the stored
+    /// wholes (never window against window), plus the matching's penalty, each file at its closest distance
+    /// (`TwinDetector.closestDistance`).
+    public func matches(of picture: WindowedEmbedding, within radius: Float, threads: Int) -> [Neighbor] {
+        var closest: [Int64: Float] = [:]
+        func take(_ found: [Neighbor], adding penalty: Float = 0) {
+            for neighbor in found {
+                closest[neighbor.id] = min(closest[neighbor.id] ?? .infinity, neighbor.distance + penalty)
+            }
+        }
+        take(matrix.search(within: radius, of: picture.whole, threads: threads))
+        let penalty = windowPenalty
+        if radius >= penalty {
+            let windowRadius = radius - penalty
+            if windowMatrix.count > 0 {
+                take(windowMatrix.search(within: windowRadius, of: picture.whole, threads: threads), adding: penalty)
+            }
+            for window in picture.windows {
+                take(matrix.search(within: windowRadius, of: window, threads: threads), adding: penalty)
+            }
+        }
+        return closest.filter { $0.value <= radius }.map { Neighbor(id: $0.key, distance: $0.value) }
+            .sorted(by: Neighbor.precedes)
+    }
+
+    /// What a distance through a window adds (`WindowMatching.penalty`).
+    var windowPenalty: Float { Float(detector.windowMatching?.penalty ?? 0) }
+
+    /// The `k` indexed files nearest to `picture` by the distance `matches` uses.
+    public func nearest(_ k: Int, to picture: WindowedEmbedding) -> [Neighbor] {
+        var closest: [Int64: Float] = [:]
+        func take(_ found: [Neighbor], adding penalty: Float = 0) {
+            for neighbor in found {
+                closest[neighbor.id] = min(closest[neighbor.id] ?? .infinity, neighbor.distance + penalty)
+            }
+        }
+        // A file's closest distance comes from one of the searches, and fewer than k files are nearer in that
+        // search: the k nearest of each (of each file's windows in the window matrix) hold the k nearest overall.
+        take(matrix.nearest(k, to: picture.whole))
+        if windowMatrix.count > 0 {
+            let windowsPerFile = detector.windowMatching.map { $0.perAxis * $0.perAxis } ?? 1
+            take(windowMatrix.nearest(k * windowsPerFile, to: picture.whole), adding: windowPenalty)
+        }
+        for window in picture.windows { take(matrix.nearest(k, to: window), adding: windowPenalty) }
+        return Array(closest.map { Neighbor(id: $0.key, distance: $0.value) }.sorted(by: Neighbor.precedes).prefix(k))
     }
 
     /// The `k` indexed files nearest to the picture at `path`, with their probabilities.
     public func nearest(
         _ k: Int, toFileAt path: String
     ) throws -> [(path: RawPath, probability: Double, distance: Float)] {
-        let neighbors = matrix.nearest(k, to: try scaledEmbedding(ofFileAt: path))
+        let neighbors = nearest(k, to: try matchingEmbedding(ofFileAt: path))
         let paths = try store.paths(of: neighbors.map(\.id))
         return neighbors.compactMap { neighbor in
             paths[neighbor.id].map { ($0, probability(distance: neighbor.distance), neighbor.distance) }
@@ -96,13 +149,17 @@ public final class ImageIndex {
         return DuplicateGroups.groups(linking: pairs.map { ($0.path, $0.match) })
     }
 
-    func replaceMatrixRows(removing ids: Set<Int64>) { matrix.remove(ids: ids) }
+    func replaceMatrixRows(removing ids: Set<Int64>) {
+        matrix.remove(ids: ids)
+        windowMatrix.remove(ids: ids)
+    }
 
     /// Runs `body`, which changes the matrix ahead of the store; if it fails, the matrix is reloaded from the store
     /// before it is used again, so that no file matches a row that was never committed (its own, say).
     func keepingMatrixInStep<Result>(_ body: () throws -> Result) throws -> Result {
         if matrixNeedsReload {
             matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
+            windowMatrix = try store.loadWindowMatrix(width: detector.architecture.embeddingWidth)
             matrixNeedsReload = false
         }
         do {
@@ -113,5 +170,12 @@ public final class ImageIndex {
         }
     }
 
-    func addMatrixRow(id: Int64, embedding: [Float]) { matrix.append(id: id, embedding: embedding) }
+    func addMatrixRows(id: Int64, embedding: [Float], windowEmbeddings: [Float]?) {
+        matrix.append(id: id, embedding: embedding)
+        guard let windowEmbeddings else { return }
+        let width = matrix.width
+        for start in stride(from: 0, to: windowEmbeddings.count, by: width) {
+            windowMatrix.append(id: id, embedding: Array(windowEmbeddings[start..<(start + width)]))
+        }
+    }
 }

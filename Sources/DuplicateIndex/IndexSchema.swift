@@ -16,8 +16,10 @@ import GRDB
 ///   `second_hash` bytewise (equal for two identical files), `first_path`/`second_path` the paths of those contents
 ///   when dismissed (for display and for `train --feedback`), `dismissed_at` (ms). Every insert or delete bumps
 ///   `meta.dismissal_generation`, which other processes (the daemon) poll to know when to re-read the table.
+/// - `file.window_embeddings` (v3): with a model that matches windows (`WindowMatching`), the scaled embeddings of
+///   the picture's windows, one after the other, as little-endian Float32; NULL otherwise.
 enum IndexSchema {
-    static let version = 2
+    static let version = 3
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -76,6 +78,13 @@ enum IndexSchema {
                         UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'dismissal_generation';
                     END;
                     INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2');
+                    """)
+        }
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE file ADD COLUMN window_embeddings BLOB;
+                    INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '3');
                     """)
         }
         return migrator

@@ -136,6 +136,43 @@ public final class IndexStore: Sendable {
         }
     }
 
+    /// The window embeddings of every row embedded by this model that has them, in id order, as a search matrix
+    /// with one row per window (the rows of one file share its id).
+    public func loadWindowMatrix(width: Int) throws(IndexError) -> EmbeddingMatrix {
+        try guarded {
+            try pool.read { db in
+                var matrix = EmbeddingMatrix(width: width)
+                let cursor = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT id, window_embeddings FROM file
+                        WHERE model_id = ? AND window_embeddings IS NOT NULL ORDER BY id
+                        """, arguments: [modelID])
+                let rowBytes = width * 4
+                while let row = try cursor.next() {
+                    let id: Int64 = row[0]
+                    try row.withUnsafeData(atIndex: 1) { data in
+                        guard let data, !data.isEmpty, data.count % rowBytes == 0 else {
+                            throw IndexError(
+                                .corrupt, path: path,
+                                cause: "file row \(id) has window embeddings of \(data?.count ?? 0) bytes, not a "
+                                    + "multiple of \(rowBytes)")
+                        }
+                        data.withUnsafeBytes { bytes in
+                            for start in stride(from: 0, to: bytes.count, by: rowBytes) {
+                                matrix.append(
+                                    id: id,
+                                    littleEndianBytes: UnsafeRawBufferPointer(
+                                        rebasing: bytes[start..<(start + rowBytes)]))
+                            }
+                        }
+                    }
+                }
+                return matrix
+            }
+        }
+    }
+
     /// What the index knows of every file, by path.
     func storedStates() throws(IndexError) -> [RawPath: StoredState] {
         try guarded {
@@ -288,15 +325,16 @@ public final class IndexStore: Sendable {
                 let insertFile = try db.cachedStatement(
                     sql: """
                         INSERT INTO file (id, path, device, inode, size, mtime_ns, content_hash, width, height,
-                            embedding, decode_error, model_id, added_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            embedding, window_embeddings, decode_error, model_id, added_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 for file in batch.files {
                     try insertFile.execute(arguments: [
                         file.id, Data(file.path.bytes), Int64(bitPattern: file.identity.device),
                         Int64(bitPattern: file.identity.inode), file.identity.size, file.identity.modificationTime,
                         Data(file.contentHash), file.width, file.height, file.embedding.map(Self.blob),
-                        file.decodeError, file.modelID, Self.milliseconds(file.addedAt),
+                        file.windowEmbeddings.map(Self.blob), file.decodeError, file.modelID,
+                        Self.milliseconds(file.addedAt),
                     ])
                 }
                 let insertFinding = try db.cachedStatement(
@@ -389,20 +427,26 @@ public final class IndexStore: Sendable {
     }
 
     static func indexedFile(_ row: Row) -> IndexedFile {
-        let embedding = (row["embedding"] as Data?).map { data in
-            data.withUnsafeBytes { raw in
-                (0..<(data.count / 4)).map {
-                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+        func floats(_ data: Data?) -> [Float]? {
+            data.map { data in
+                data.withUnsafeBytes { raw in
+                    (0..<(data.count / 4)).map {
+                        Float(
+                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))
+                        )
+                    }
                 }
             }
         }
+        let embedding = floats(row["embedding"])
         return IndexedFile(
             id: row["id"], path: RawPath(bytes: [UInt8](row["path"] as Data)),
             identity: FileIdentity(
                 device: UInt64(bitPattern: row["device"]), inode: UInt64(bitPattern: row["inode"]), size: row["size"],
                 modificationTime: row["mtime_ns"]),
             contentHash: [UInt8](row["content_hash"] as Data), width: row["width"], height: row["height"],
-            embedding: embedding, decodeError: row["decode_error"], modelID: row["model_id"],
+            embedding: embedding, windowEmbeddings: floats(row["window_embeddings"]), decodeError: row["decode_error"],
+            modelID: row["model_id"],
             addedAt: date(milliseconds: row["added_at"]))
     }
 

@@ -12,13 +12,15 @@ public struct IndexedFile: Sendable {
     public var height: Int?
     /// The scaled embedding w ⊙ h; nil when the file could not be decoded.
     public var embedding: [Float]?
+    /// With window matching, the scaled embeddings of the picture's windows, one after the other; nil without.
+    public var windowEmbeddings: [Float]?
     public var decodeError: String?
     public var modelID: String
     public var addedAt: Date
 
     public init(
         id: Int64, path: RawPath, identity: FileIdentity, contentHash: [UInt8], width: Int?, height: Int?,
-        embedding: [Float]?, decodeError: String?, modelID: String, addedAt: Date
+        embedding: [Float]?, windowEmbeddings: [Float]? = nil, decodeError: String?, modelID: String, addedAt: Date
     ) {
         self.id = id
         self.path = path
@@ -27,6 +29,7 @@ public struct IndexedFile: Sendable {
         self.width = width
         self.height = height
         self.embedding = embedding
+        self.windowEmbeddings = windowEmbeddings
         self.decodeError = decodeError
         self.modelID = modelID
         self.addedAt = addedAt

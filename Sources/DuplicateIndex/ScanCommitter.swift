@@ -1,4 +1,5 @@
 import Foundation
+import TwinModel
 
 /// The indexing half of a scan, on one thread: embeds decoded pictures in batches, finds their exact and near
 /// duplicates, writes report lines, and commits rows and findings in batched transactions.
@@ -14,6 +15,7 @@ struct ScanCommitter {
         var identity: FileIdentity
         var hash: [UInt8]
         var input: [Float]
+        var windowInputs: [[Float]]
         var width: Int
         var height: Int
     }
@@ -45,10 +47,12 @@ struct ScanCommitter {
 
     mutating func handle(_ outcome: ScanOutcome, summary: inout ScanSummary) throws {
         switch outcome {
-        case .decoded(let item, let identity, let hash, let input, let width, let height):
+        case .decoded(let item, let identity, let hash, let input, let windowInputs, let width, let height):
             summary.decoded += 1
             waitingForEmbedding.append(
-                Decoded(item: item, identity: identity, hash: hash, input: input, width: width, height: height))
+                Decoded(
+                    item: item, identity: identity, hash: hash, input: input, windowInputs: windowInputs, width: width,
+                    height: height))
             if waitingForEmbedding.count >= options.embeddingBatch { try embedWaiting(summary: &summary) }
         case .undecodable(let item, let identity, let hash, let error):
             summary.decoded += 1
@@ -89,10 +93,16 @@ struct ScanCommitter {
         waitingForEmbedding = []
         // A long scan sees dismissals made meanwhile from its next batch on.
         try index.refreshDismissals()
-        let embeddings = try index.detector.embed(inputs: pending.map(\.input), threads: options.workers)
+        let detector = index.detector
+        let embeddings = try detector.embed(inputs: pending.map(\.input), threads: options.workers)
+        let windowRows = try detector.scaledEmbeddings(
+            inputs: pending.flatMap(\.windowInputs), threads: options.workers)
+        var windowStart = 0
         for (entry, embedding) in zip(pending, embeddings) {
-            let scaled = index.detector.scaled(embedding)
-            guard scaled.allSatisfy(\.isFinite) else {
+            let scaled = detector.scaled(embedding)
+            let windows = Array(windowRows[windowStart..<(windowStart + entry.windowInputs.count)])
+            windowStart += entry.windowInputs.count
+            guard scaled.allSatisfy(\.isFinite), windows.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
                 let error = "corrupt: the network's embedding is not finite"
                 summary.decodeErrors += 1
                 try write(
@@ -103,10 +113,13 @@ struct ScanCommitter {
                 continue
             }
             let matches = try undismissed(
-                index.matrix.search(within: radius, of: scaled, threads: options.workers), of: entry.hash)
+                index.matches(
+                    of: WindowedEmbedding(whole: scaled, windows: windows), within: radius, threads: options.workers),
+                of: entry.hash)
             let id = try add(
                 entry.item, identity: entry.identity, hash: entry.hash, width: entry.width, height: entry.height,
-                embedding: scaled, error: nil, summary: &summary)
+                embedding: scaled, windowEmbeddings: windows.isEmpty ? nil : windows.flatMap { $0 }, error: nil,
+                summary: &summary)
             if !matches.isEmpty { summary.nearDuplicates += 1 }
             let paths = try paths(of: matches.map(\.id))
             for match in matches {
@@ -123,7 +136,8 @@ struct ScanCommitter {
     ) throws {
         let id = try add(
             item, identity: identity, hash: hash, width: original.width, height: original.height,
-            embedding: original.embedding, error: original.decodeError, summary: &summary)
+            embedding: original.embedding, windowEmbeddings: original.windowEmbeddings, error: original.decodeError,
+            summary: &summary)
         // Two identical files dismissed as a pair silence every copy of those bytes.
         guard !index.dismissed.contains(hash, hash) else { return }
         summary.exactDuplicates += 1
@@ -136,18 +150,19 @@ struct ScanCommitter {
     @discardableResult
     private mutating func add(
         _ item: ScanItem, identity: FileIdentity, hash: [UInt8], width: Int?, height: Int?, embedding: [Float]?,
-        error: String?, summary: inout ScanSummary
+        windowEmbeddings: [Float]? = nil, error: String?, summary: inout ScanSummary
     ) throws -> Int64 {
         let id = nextID
         nextID += 1
         if let old = item.replacing { batch.deletions.append(old) }
         let file = IndexedFile(
             id: id, path: item.path, identity: identity, contentHash: hash, width: width, height: height,
-            embedding: embedding, decodeError: error, modelID: index.store.modelID, addedAt: Date())
+            embedding: embedding, windowEmbeddings: windowEmbeddings, decodeError: error, modelID: index.store.modelID,
+            addedAt: Date())
         batch.files.append(file)
         batchPaths[id] = item.path
         batchHashes[id] = hash
-        if let embedding { index.addMatrixRow(id: id, embedding: embedding) }
+        if let embedding { index.addMatrixRows(id: id, embedding: embedding, windowEmbeddings: windowEmbeddings) }
         if let copies = waitingForOriginal.removeValue(forKey: hash) {
             for (copy, copyIdentity) in copies {
                 try addCopy(copy, identity: copyIdentity, hash: hash, of: file, summary: &summary)

@@ -2,6 +2,7 @@ import Foundation
 import ImageHashing
 import ImageIO
 import Synchronization
+import TwinModel
 
 /// One file the scan reads: its path and, when it had a row already (changed, or embedded by another model), the
 /// id of the row it replaces.
@@ -12,8 +13,9 @@ struct ScanItem: Sendable {
 
 /// What a worker made of one file, for the indexing thread.
 enum ScanOutcome: Sendable {
-    /// Decoded and preprocessed: ready for the network.
-    case decoded(ScanItem, FileIdentity, hash: [UInt8], input: [Float], width: Int, height: Int)
+    /// Decoded and preprocessed, whole and (with window matching) as windows: ready for the network.
+    case decoded(
+        ScanItem, FileIdentity, hash: [UInt8], input: [Float], windowInputs: [[Float]], width: Int, height: Int)
     /// Read but not decodable: a `decode_error`, and a row that remembers it until the file changes.
     case undecodable(ScanItem, FileIdentity, hash: [UInt8], error: String)
     /// The same bytes as a file the index already holds; not decoded.
@@ -59,6 +61,10 @@ final class ContentClaims: @unchecked Sendable {
 struct ScanWorker: Sendable {
     let decoder: ImageDecoder
     let preparation: InputPreparation
+    /// The model's window grid when it matches windows.
+    let windows: WindowGrid?
+    /// The short side pictures are decoded to at least (`TwinDetector.minimumDecodeSide`).
+    let decodeSide: Int
     let store: IndexStore
     let claims: ContentClaims
     /// Rows being replaced in this scan: their old bytes are not a copy to take.
@@ -94,10 +100,12 @@ struct ScanWorker: Sendable {
         do {
             var work = DecodeWork()
             let image = try decoder.decode(
-                bytes: bytes, path: item.path.description, minimumShortSide: preparation.side, work: &work)
+                bytes: bytes, path: item.path.description, minimumShortSide: decodeSide, work: &work)
+            let windowInputs =
+                windows?.windows(of: image).map { NetworkInput.preprocess($0, preparation: preparation) } ?? []
             return .decoded(
                 item, identity, hash: hash, input: NetworkInput.preprocess(image, preparation: preparation),
-                width: image.originalWidth, height: image.originalHeight)
+                windowInputs: windowInputs, width: image.originalWidth, height: image.originalHeight)
         } catch {
             return .undecodable(item, identity, hash: hash, error: "\(error.code): \(error.cause)")
         }

@@ -202,12 +202,13 @@ struct BenchWatchCommand: ParsableCommand {
         if exitEmpty != 0 || exitLarge != 0 { throw ExitCode.failure }
     }
 
-    /// The embedding of a JPEG decoded as the daemon decodes it (at the network's DCT scale).
-    private static func embedding(of bytes: [UInt8], detector: TwinDetector) throws -> [Float] {
+    /// The embeddings of a JPEG decoded and matched as the daemon does it (at the model's DCT scale, with its
+    /// windows).
+    private static func embedding(of bytes: [UInt8], detector: TwinDetector) throws -> WindowedEmbedding {
         var work = DecodeWork()
         let image = try ImageDecoder().decode(
-            bytes: bytes, path: "variant", minimumShortSide: detector.inputSide, work: &work)
-        return try detector.embed(image)
+            bytes: bytes, path: "variant", minimumShortSide: detector.minimumDecodeSide, work: &work)
+        return try detector.matchingEmbedding(of: image)
     }
 
     /// A fresh scratch folder, by its canonical path (the one the daemon's report uses).

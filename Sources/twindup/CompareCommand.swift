@@ -48,13 +48,13 @@ struct CompareCommand: AsyncParsableCommand {
     func run() async throws {
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
         let decoder = ImageDecoder()
-        let side = detector.inputSide
+        let side = detector.minimumDecodeSide
         let images = [
             try decoder.decode(fileAt: first, minimumShortSide: side),
             try decoder.decode(fileAt: second, minimumShortSide: side),
         ]
-        let embeddings = try detector.embed(
-            inputs: images.map { NetworkInput.preprocess($0, preparation: detector.inputPreparation) })
+        let embeddings = try detector.windowedEmbeddings(
+            of: images, windows: detector.windowMatching?.grid, threads: ProcessInfoCores.active)
         let probability = detector.probability(embeddings[0], embeddings[1])
         let cutoff = threshold ?? detector.defaultThreshold
         let duplicate = probability >= cutoff

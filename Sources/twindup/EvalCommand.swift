@@ -50,15 +50,26 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(
         help: """
             Also embed an N×N grid of windows of every picture, and score a pair by the closest of whole against \
-            whole and whole against a window of the other (0: whole pictures only, as the index matches).
+            whole and whole against a window of the other, with the head's whole-picture calibration (0: whole \
+            pictures only; default: the model's own window matching, with its calibration, as the index matches).
             """)
-    var windows: Int = 0
+    var windows: Int?
 
     @Option(help: "Each window's width and height as a fraction of the picture's (with --windows).")
     var windowSide: Double = 0.8
 
     @Option(help: "The network input side windows are squashed to (with --windows; default: the model's).")
     var windowInputSide: Int?
+
+    @Option(help: "With --windows N: added to every distance through a window (default 0).")
+    var windowPenalty: Float?
+
+    @Option(
+        help: """
+            With --windows N: score the benchmark at each of these window penalties (comma-separated), print one \
+            line of ranking figures each and nothing else.
+            """)
+    var windowPenalties: String?
 
     @Option(help: "Threads.")
     var threads: Int = 2
@@ -71,14 +82,18 @@ struct EvalCommand: AsyncParsableCommand {
             throw ValidationError("--split must be train, validation or test")
         }
         guard hardest >= 0 else { throw ValidationError("--hardest must be 0 or more") }
-        guard (0...5).contains(windows) else { throw ValidationError("--windows must be 0 to 5") }
+        guard windows.map({ (0...5).contains($0) }) ?? true else { throw ValidationError("--windows must be 0 to 5") }
         guard windowSide > 0.2 && windowSide < 1 else {
             throw ValidationError("--window-side must be above 0.2 and below 1")
         }
         guard windowInputSide.map({ (16...512).contains($0) }) ?? true else {
             throw ValidationError("--window-input-side must be 16 to 512")
         }
-        let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
+        // An explicit grid (or none) is scored with the whole-picture head; by default the model matches as it ships.
+        let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model), usingWindows: windows == nil)
+        let grid = windows.flatMap {
+            $0 == 0 ? nil : WindowGrid(perAxis: $0, side: windowSide, inputSide: windowInputSide)
+        }
         let manifestPath = manifest
         let manifest = try TrainingManifest(contentsOf: manifestPath)
         var run = TrainingRun(
@@ -87,9 +102,25 @@ struct EvalCommand: AsyncParsableCommand {
         run.configuration.threads = threads
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         let pictures = try run.loadPictures(chosenSplit) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+        if let windowPenalties {
+            guard let grid else { throw ValidationError("--window-penalties needs --windows N") }
+            let penalties = try windowPenalties.split(separator: ",").map { text in
+                guard let value = Float(text), value >= 0 else {
+                    throw ValidationError("--window-penalties: \(text) is not a distance ≥ 0")
+                }
+                return value
+            }
+            for line in try EvaluationReport.penaltySweep(
+                detector: detector, pictures: pictures, seed: seed, threads: threads, windows: grid,
+                penalties: penalties)
+            {
+                print(line)
+            }
+            return
+        }
         let report = try EvaluationReport.run(
             detector: detector, pictures: pictures, seed: seed, threads: threads, hardest: hardest,
-            windows: windows == 0 ? nil : WindowGrid(perAxis: windows, side: windowSide, inputSide: windowInputSide))
+            windows: grid ?? detector.windowMatching?.grid, windowPenalty: grid == nil ? nil : (windowPenalty ?? 0))
         print(report.table)
         if let json { try report.json.write(toFile: json, atomically: true, encoding: .utf8) }
         if let chart { try report.chart.write(toFile: chart, atomically: true, encoding: .utf8) }

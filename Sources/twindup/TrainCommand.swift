@@ -88,6 +88,16 @@ struct TrainCommand: AsyncParsableCommand {
         help: "Side of the network's square input in pixels, 32–160 (112 shipped; 96 before twindup-1.0+b041f370bbf7).")
     var inputSide: Int = TrainingConfiguration.shippedInputSide
 
+    @Option(
+        help: """
+            Fit window matching with an N×N grid of windows of 0.8 side on validation pairs after the head (0: whole \
+            pictures only; 3 shipped; the same as `twindup calibrate --windows N` on the written model).
+            """)
+    var windows: Int = WindowMatching.shippedGrid.perAxis
+
+    @Option(help: "Added to every distance through a window (with --windows; as `twindup calibrate`).")
+    var windowPenalty: Double = WindowMatching.shippedPenalty
+
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
 
@@ -113,6 +123,10 @@ struct TrainCommand: AsyncParsableCommand {
         // The network's own side is left unrecorded, so that configurations (and checkpoints) written before the
         // option existed still match.
         configuration.inputSide = inputSide == TwinNetwork.Architecture.standard.inputSide ? nil : inputSide
+        guard (0...5).contains(windows) else { throw ValidationError("--windows must be 0 to 5") }
+        guard windowPenalty >= 0 && windowPenalty.isFinite else {
+            throw ValidationError("--window-penalty must be a distance of 0 or more")
+        }
         configuration.steps = steps
         configuration.batchSources = batch
         configuration.learningRate = learningRate
@@ -130,6 +144,8 @@ struct TrainCommand: AsyncParsableCommand {
         run.sameSource = links
         run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
         run.resume = resume
+        run.windows = windows == 0 ? nil : WindowGrid(perAxis: windows, side: WindowMatching.shippedGrid.side)
+        run.windowPenalty = windowPenalty
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let log: (String) -> Void = { line in
             let stamp = ISO8601DateFormatter().string(from: Date())

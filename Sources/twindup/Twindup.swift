@@ -9,7 +9,8 @@ struct Twindup: AsyncParsableCommand {
         subcommands: [
             InfoCommand.self, CompareCommand.self, ScanCommand.self, WatchCommand.self, QueryCommand.self,
             ForgetCommand.self, ReviewCommand.self, DismissCommand.self,
-            ReindexCommand.self, StatsCommand.self, TrainCommand.self, EvalCommand.self, DataCommand.self,
+            ReindexCommand.self, StatsCommand.self, TrainCommand.self, CalibrateCommand.self, EvalCommand.self,
+            DataCommand.self,
             BenchCommand.self, ManualCommand.self,
         ]
     )

@@ -88,13 +88,18 @@ struct IndexStoreTests {
             let queue = try DatabaseQueue(path: index.store.path)
             let row = try #require(try queue.read { try Row.fetchOne($0, sql: "SELECT * FROM file") })
             try queue.close()
-            let blob: Data = row["embedding"]
-            let stored = blob.withUnsafeBytes { raw in
-                (0..<(blob.count / 4)).map {
-                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+            func floats(_ blob: Data) -> [Float] {
+                blob.withUnsafeBytes { raw in
+                    (0..<(blob.count / 4)).map {
+                        Float(
+                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                    }
                 }
             }
-            #expect(stored == (try index.scaledEmbedding(ofFileAt: picture.path)))
+            // The whole picture's, then its windows' one after the other (the shipped model matches windows).
+            let embedded = try index.matchingEmbedding(ofFileAt: picture.path)
+            #expect(floats(row["embedding"]) == embedded.whole)
+            #expect(!embedded.windows.isEmpty && floats(row["window_embeddings"]) == embedded.windows.flatMap { $0 })
             #expect((row["content_hash"] as Data).count == 32)
             #expect(row["width"] as Int == 227 && row["height"] as Int == 149)
             #expect(row["model_id"] as String == index.detector.modelID)

@@ -24,10 +24,16 @@ import TwinModel
         #expect(detector.defaultThreshold > 0.5 && detector.defaultThreshold < 1)
         #expect(detector.modelID.hasPrefix("twindup-1.0+") && detector.modelID.count == "twindup-1.0+".count + 12)
         #expect(detector.metadata["data_manifest_sha256"]?.count == 64)
-        // The id is the hash of the tensors: a file whose weights were changed would not carry it.
+        // The shipped model matches a 3×3 grid of windows of 0.8 side, with its own calibration and threshold.
+        let matching = try #require(detector.windowMatching)
+        #expect(matching.perAxis == 3 && matching.side == 0.8 && matching.scale > 0)
+        #expect(detector.defaultThreshold == matching.threshold)
+        // The id is the hash of the tensors and the window matching: a file whose weights or matching were changed
+        // would not carry it. The whole-picture id is the tensors' alone.
         let path = try #require(TwinDetector.defaultModelPath())
         let weights = try SafeTensors(decoding: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
-        #expect(TwinDetector.modelID(for: weights, version: "1.0") == detector.modelID)
+        #expect(matching.modelID(for: weights, version: "1.0") == detector.modelID)
+        #expect(detector.metadata["whole_model_id"] == TwinDetector.modelID(for: weights, version: "1.0"))
     }
 
     func probability(_ first: Image, _ second: Image) throws -> Double {

@@ -65,11 +65,16 @@ public struct WindowedEmbedding: Sendable {
     /// The smallest L1 distance between `first` and `second` whole, or between the whole of one and a window of the
     /// other: a crop of a picture is near one of its windows, and a picture is near a window of its framed copy.
     /// Window against window is left out: two pictures that share only a corner are not near-duplicates.
-    public static func closestDistance(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Float {
-        var best = TwinDetector.distance(first.whole, second.whole)
-        for window in second.windows { best = min(best, TwinDetector.distance(first.whole, window)) }
-        for window in first.windows { best = min(best, TwinDetector.distance(window, second.whole)) }
-        return best
+    ///
+    /// A distance through a window counts `windowPenalty` more: a window match must be that much closer than the
+    /// wholes to decide the pair, so that distinct pictures that merely share a region (two skies) meet less often.
+    public static func closestDistance(
+        _ first: WindowedEmbedding, _ second: WindowedEmbedding, windowPenalty: Float = 0
+    ) -> Float {
+        var throughWindow = Float.infinity
+        for window in second.windows { throughWindow = min(throughWindow, TwinDetector.distance(first.whole, window)) }
+        for window in first.windows { throughWindow = min(throughWindow, TwinDetector.distance(window, second.whole)) }
+        return min(TwinDetector.distance(first.whole, second.whole), throughWindow + windowPenalty)
     }
 }
 

@@ -13,14 +13,20 @@ public final class TwinDetector {
 
     public let architecture: TwinNetwork.Architecture
     public let head: WeightedL1Head
-    /// The probability at or above which a pair is reported as a near-duplicate, chosen on validation pairs.
+    /// The probability at or above which a pair is reported as a near-duplicate, chosen on validation pairs: the
+    /// window matching's when it is used, else the whole-picture head's.
     public let defaultThreshold: Double
-    /// `twindup-<version>+<first 12 hex of the weights' SHA-256>`: the index refuses embeddings of another id.
+    /// `twindup-<version>+<first 12 hex of a SHA-256>` of the weights (and of the window matching when it is used):
+    /// the index refuses embeddings of another id.
     public let modelID: String
+    /// How this detector matches crops and framed copies; nil: whole pictures only.
+    public let windowMatching: WindowMatching?
     public let metadata: [String: String]
     let inferenceTower: Sequential
 
-    public init(weights: SafeTensors, source: String) throws(ModelFileError) {
+    /// `usingWindows: false` ignores the file's window matching: whole pictures only, with the head's own
+    /// calibration, threshold and model id (one network pass per picture instead of 1 + n²).
+    public init(weights: SafeTensors, source: String, usingWindows: Bool = true) throws(ModelFileError) {
         let metadata = weights.metadata
         guard metadata["format"] == Self.formatVersion else {
             throw ModelFileError(
@@ -44,15 +50,25 @@ public final class TwinDetector {
         } catch {
             throw ModelFileError(file: source, cause: "\(error)")
         }
+        var windowMatching: WindowMatching?
+        if let text = metadata[WindowMatching.metadataKey] {
+            guard let matching = WindowMatching(metadataValue: text) else {
+                throw ModelFileError(file: source, cause: "the window matching metadata is unreadable: \(text)")
+            }
+            windowMatching = usingWindows ? matching : nil
+        }
         self.architecture = architecture
         self.head = head
-        self.defaultThreshold = threshold
-        self.modelID = metadata["model_id"] ?? "twindup-unknown"
+        self.windowMatching = windowMatching
+        self.defaultThreshold = windowMatching?.threshold ?? threshold
+        // A file with window matching keeps the whole-picture id under whole_model_id.
+        let wholeID = metadata["whole_model_id"] ?? metadata["model_id"]
+        self.modelID = (windowMatching == nil ? wholeID : metadata["model_id"]) ?? "twindup-unknown"
         self.metadata = metadata
         self.inferenceTower = network.tower.foldedForInference()
     }
 
-    public convenience init(contentsOf path: String) throws(ModelFileError) {
+    public convenience init(contentsOf path: String, usingWindows: Bool = true) throws(ModelFileError) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, cause: "cannot be read")
         }
@@ -62,7 +78,7 @@ public final class TwinDetector {
         } catch {
             throw ModelFileError(file: path, cause: "\(error)")
         }
-        try self.init(weights: weights, source: path)
+        try self.init(weights: weights, source: path, usingWindows: usingWindows)
     }
 
     public var inputSide: Int { architecture.inputSide }
@@ -97,10 +113,53 @@ public final class TwinDetector {
         probability(distance: Self.distance(scaledFirst, scaledSecond))
     }
 
-    /// p for an L1 distance between scaled embeddings. In Double: a Float sigmoid rounds every logit above
-    /// ≈ 17 to exactly 1, which would tie the closest pairs.
+    /// p for an L1 distance between scaled embeddings: between two wholes, or with window matching the closest
+    /// distance of two windowed embeddings (then with the window matching's calibration). In Double: a Float
+    /// sigmoid rounds every logit above ≈ 17 to exactly 1, which would tie the closest pairs.
     public func probability(distance: Float) -> Double {
-        1 / (1 + exp(-(Double(head.bias.value.scalars[0]) - Double(distance))))
+        if let windowMatching { return windowMatching.probability(distance: distance) }
+        return 1 / (1 + exp(-(Double(head.bias.value.scalars[0]) - Double(distance))))
+    }
+
+    /// p for two pictures' windowed embeddings (`matchingEmbedding(of:)`).
+    public func probability(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Double {
+        probability(distance: closestDistance(first, second))
+    }
+
+    /// The distance `probability(distance:)` reads for two windowed embeddings, with this detector's penalty.
+    public func closestDistance(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Float {
+        WindowedEmbedding.closestDistance(first, second, windowPenalty: Float(windowMatching?.penalty ?? 0))
+    }
+
+    /// The scaled embedding of `image` and, with window matching, those of its windows.
+    public func matchingEmbedding(of image: Image, threads: Int = 1) throws -> WindowedEmbedding {
+        try windowedEmbeddings(of: [image], windows: windowMatching?.grid, threads: threads)[0]
+    }
+
+    /// The short side pictures are decoded to (at least) for this detector: the network's input side, or with
+    /// window matching enough that a window still fills it without enlarging.
+    public var minimumDecodeSide: Int {
+        guard let windowMatching else { return inputSide }
+        return Int((Double(inputSide) / windowMatching.side).rounded(.up))
+    }
+
+    /// The network inputs of `image`'s windows under this detector's window matching (none without).
+    public func windowInputs(of image: Image) -> [[Float]] {
+        guard let grid = windowMatching?.grid else { return [] }
+        return grid.windows(of: image).map { NetworkInput.preprocess($0, preparation: inputPreparation) }
+    }
+
+    /// Scaled embeddings of preprocessed inputs, in batches of `batchSize` network passes.
+    public func scaledEmbeddings(inputs: [[Float]], threads: Int = 1, batchSize: Int = 64) throws -> [[Float]] {
+        var rows: [[Float]] = []
+        rows.reserveCapacity(inputs.count)
+        var start = 0
+        while start < inputs.count {
+            let end = min(start + batchSize, inputs.count)
+            rows += try embed(inputs: Array(inputs[start..<end]), threads: threads).map(scaled)
+            start = end
+        }
+        return rows
     }
 
     /// w ⊙ h: the form the index stores, in which the threshold is a plain L1 radius.
@@ -108,8 +167,11 @@ public final class TwinDetector {
         zip(embedding, head.metricWeights).map { $0 * $1 }
     }
 
-    /// The L1 radius within which scaled embeddings have p ≥ `threshold`.
-    public func radius(threshold: Double) -> Float { head.radius(threshold: Float(threshold)) }
+    /// The L1 radius within which scaled embeddings have p ≥ `threshold` (with window matching: the radius for
+    /// their closest distance).
+    public func radius(threshold: Double) -> Float {
+        windowMatching?.radius(threshold: threshold) ?? head.radius(threshold: Float(threshold))
+    }
 
     /// Σⱼ |aⱼ − bⱼ| between two scaled embeddings: the weighted L1 distance of the head.
     static func distance(_ first: [Float], _ second: [Float]) -> Float {

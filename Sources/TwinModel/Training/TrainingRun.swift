@@ -23,6 +23,9 @@ public struct TrainingRun {
     public var feedback = FeedbackPairs(pairs: [])
     /// Pictures of different groups that show one source: never trained, calibrated or scored as distinct.
     public var sameSource = SameSourceLinks.none
+    /// The window grid whose matching is fitted after the head (`WindowCalibration`); nil: whole pictures only.
+    public var windows: WindowGrid?
+    public var windowPenalty = WindowMatching.shippedPenalty
 
     public init(
         configuration: TrainingConfiguration, manifest: TrainingManifest, imagesFolder: String, outputPath: String
@@ -231,6 +234,15 @@ public struct TrainingRun {
             "validation_ece": String(format: "%.5f", calibrationError),
         ]
         weights.metadata["model_id"] = TwinDetector.modelID(for: weights, version: "1.0")
+        if let windows {
+            let detector = try TwinDetector(weights: weights, source: outputPath, usingWindows: false)
+            let fit = try WindowCalibration.fit(
+                detector: detector, validation: validation, grid: windows, penalty: windowPenalty,
+                seed: configuration.seed,
+                threads: configuration.threads)
+            log(fit.line(grid: windows))
+            weights = WindowCalibration.applying(fit.matching, to: weights, result: fit)
+        }
         try weights.write(to: URL(fileURLWithPath: outputPath))
         log("wrote \(outputPath) (\(weights.metadata["model_id"]!))")
         return summary

@@ -1,0 +1,74 @@
+import Foundation
+import ImageHashing
+import NeuralNet
+
+/// How a model matches pictures that are crops or framed copies of each other: besides the whole picture, every
+/// picture is embedded as a grid of windows (`WindowGrid`), and a pair is scored by its closest distance of whole
+/// against whole, whole against a window of the other, or a window against the other whole
+/// (`WindowedEmbedding.closestDistance`).
+///
+/// The closest of nineteen distances is smaller than the whole-to-whole distance the head was fitted on, so it
+/// has its own calibration, fitted on validation pairs scored this way (`WindowCalibration`): p = σ(bias −
+/// scale·d), and its own default threshold. Stored in the model file's metadata under `window_matching`.
+public struct WindowMatching: Sendable, Equatable, Codable {
+    public var perAxis: Int
+    public var side: Double
+    /// Added to every distance through a window (`WindowedEmbedding.closestDistance`).
+    public var penalty: Double
+    public var bias: Double
+    public var scale: Double
+    /// The default threshold for pairs scored this way, chosen on validation as the whole-picture one is.
+    public var threshold: Double
+
+    public static let metadataKey = "window_matching"
+    /// The shipped model's grid and penalty, chosen on validation pictures (model card, "Window matching").
+    public static let shippedGrid = WindowGrid(perAxis: 3, side: 0.8)
+    public static let shippedPenalty = 1.0
+
+    public init(perAxis: Int, side: Double, penalty: Double = 0, bias: Double, scale: Double, threshold: Double) {
+        self.perAxis = perAxis
+        self.side = side
+        self.penalty = penalty
+        self.bias = bias
+        self.scale = scale
+        self.threshold = threshold
+    }
+
+    public var grid: WindowGrid { WindowGrid(perAxis: perAxis, side: side) }
+
+    /// p for the closest distance between two windowed embeddings.
+    public func probability(distance: Float) -> Double {
+        1 / (1 + exp(-(bias - scale * Double(distance))))
+    }
+
+    /// The closest distance within which p ≥ `threshold`.
+    public func radius(threshold: Double) -> Float {
+        precondition(threshold > 0 && threshold < 1, "threshold must be a probability strictly between 0 and 1")
+        return Float((bias - log(threshold / (1 - threshold))) / scale)
+    }
+
+    /// The metadata value: compact JSON with sorted keys.
+    public var metadataValue: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// Reads `metadataValue`; nil when it is unreadable or out of range.
+    public init?(metadataValue: String) {
+        guard let decoded = try? JSONDecoder().decode(Self.self, from: Data(metadataValue.utf8)),
+            (1...5).contains(decoded.perAxis), decoded.side > 0.2 && decoded.side < 1, decoded.scale > 0,
+            decoded.penalty >= 0, decoded.penalty.isFinite,
+            decoded.scale.isFinite, decoded.bias.isFinite, decoded.threshold > 0 && decoded.threshold < 1
+        else { return nil }
+        self = decoded
+    }
+
+    /// The model id of weights matched this way: the tensors' and this matching's hash, since both decide which
+    /// pairs the index reports (an index of whole-picture embeddings must be re-embedded for it).
+    public func modelID(for weights: SafeTensors, version: String) -> String {
+        let tensorsOnly = SafeTensors(tensors: weights.tensors).encoded()
+        let digest = SHA256.digest(of: tensorsOnly + Array(metadataValue.utf8))
+        return "twindup-\(version)+\(digest.description.prefix(12))"
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import ImageIO
+import TestSupport
+import Testing
+import TwinModel
+
+@testable import DuplicateIndex
+
+/// The index with window matching, as the shipped model does it: a crop keeping half the picture is found against
+/// its original whichever of the two was indexed first, and the windows are stored, reloaded and copied.
+@Suite(.serialized) struct WindowIndexTests {
+    /// The top-left 75% of each side of testorig.jpg (56% of the area), saved again as JPEG.
+    static func writeHalfCrop(to destination: URL) throws {
+        let image = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        let crop = image.cropped(x: 0, y: 0, width: image.width * 3 / 4, height: image.height * 3 / 4)
+        try FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(JPEGEncoder.encode(crop, quality: 90)).write(to: destination)
+    }
+
+    func scan(_ tree: URL, index: ImageIndex, reportURL: URL) throws -> [[String: Any]] {
+        _ = try index.scan(
+            [tree.path], options: ScanOptions(threshold: index.detector.defaultThreshold),
+            report: try ReportLog(path: reportURL.path))
+        return try IndexFixtures.reportLines(reportURL).filter { $0["event"] as? String == "near_duplicate" }
+    }
+
+    @Test(arguments: [("a-crop.jpg", "b-original.jpg"), ("b-crop.jpg", "a-original.jpg")])
+    func aHalfCropIsFoundAgainstItsOriginalEitherWay(cropName: String, originalName: String) throws {
+        let detector = try IndexFixtures.detector()
+        let grid = try #require(detector.windowMatching, "the shipped model matches windows").grid
+        try IndexFixtures.withScratch { folder in
+            let tree = folder.appendingPathComponent("tree")
+            let crop = tree.appendingPathComponent(cropName)
+            try Self.writeHalfCrop(to: crop)
+            let original = tree.appendingPathComponent(originalName)
+            try IndexFixtures.copy("jpeg/testorig.jpg", to: original)
+            let other = tree.appendingPathComponent("c-other.png")
+            try IndexFixtures.copy("jpeg/vgl_5674_0098.png", to: other)
+            let indexPath = folder.appendingPathComponent("index.sqlite").path
+            let index = try ImageIndex(path: indexPath, detector: detector)
+            let findings = try scan(tree, index: index, reportURL: folder.appendingPathComponent("report.jsonl"))
+            #expect(findings.count == 1, "expected the crop against its original at the default threshold: \(findings)")
+            let finding = try #require(findings.first)
+            #expect(Set([finding["path"] as? String, finding["match"] as? String]) == [crop.path, original.path])
+            let probability = try #require(finding["probability"] as? Double)
+            #expect(probability >= detector.defaultThreshold && probability <= 1)
+            #expect(finding["model"] as? String == detector.modelID)
+
+            // Each file keeps its windows; reopened, the index searches them again.
+            let windowsPerFile = grid.perAxis * grid.perAxis
+            #expect(index.matrix.count == 3 && index.windowMatrix.count == 3 * windowsPerFile)
+            let reopened = try ImageIndex(path: indexPath, detector: detector)
+            #expect(reopened.windowMatrix.count == 3 * windowsPerFile)
+            #expect(reopened.windowMatrix.ids == index.windowMatrix.ids)
+            let width = detector.architecture.embeddingWidth
+            for row in 0..<index.windowMatrix.count {
+                #expect(reopened.windowMatrix.embedding(atRow: row) == index.windowMatrix.embedding(atRow: row))
+            }
+            let stored = try #require(try reopened.store.file(id: reopened.matrix.ids[0]))
+            #expect(stored.windowEmbeddings?.count == windowsPerFile * width)
+
+            // `twindup query` ranks by the same closest distance: after the crop itself, its original.
+            let nearest = try reopened.nearest(3, toFileAt: crop.path)
+            #expect(nearest.map(\.path) == [crop, original, other].map { RawPath($0.path) }, "\(nearest)")
+            #expect(abs(nearest[1].probability - probability) < 1e-4)
+        }
+    }
+
+    @Test func anExactCopyTakesTheWindowsOfItsOriginal() throws {
+        let detector = try IndexFixtures.detector()
+        try IndexFixtures.withScratch { folder in
+            let tree = folder.appendingPathComponent("tree")
+            try IndexFixtures.copy("jpeg/testorig.jpg", to: tree.appendingPathComponent("a.jpg"))
+            try IndexFixtures.copy("jpeg/testorig.jpg", to: tree.appendingPathComponent("b.jpg"))
+            let index = try ImageIndex(path: folder.appendingPathComponent("index.sqlite").path, detector: detector)
+            _ = try index.scan([tree.path], options: ScanOptions(threshold: detector.defaultThreshold))
+            let files = try index.matrix.ids.map { try #require(try index.store.file(id: $0)) }
+            #expect(files.count == 2)
+            #expect(files[0].windowEmbeddings != nil && files[0].windowEmbeddings == files[1].windowEmbeddings)
+            #expect(Set(index.windowMatrix.ids) == Set(files.map(\.id)))
+        }
+    }
+
+    @Test func anIndexMadeWithWindowsIsRefusedByTheWholePictureModelUntilReindexed() throws {
+        let windowed = try IndexFixtures.detector()
+        let whole = try TwinDetector(contentsOf: IndexFixtures.modelPath, usingWindows: false)
+        try IndexFixtures.withScratch { folder in
+            let tree = folder.appendingPathComponent("tree")
+            try IndexFixtures.copy("jpeg/testorig.jpg", to: tree.appendingPathComponent("a.jpg"))
+            let indexPath = folder.appendingPathComponent("index.sqlite").path
+            _ = try ImageIndex(path: indexPath, detector: windowed).scan(
+                [tree.path], options: ScanOptions(threshold: windowed.defaultThreshold))
+            #expect {
+                try ImageIndex(path: indexPath, detector: whole)
+            } throws: { error in
+                (error as? IndexError)?.code == .modelMismatch && "\(error)".contains("twindup reindex")
+            }
+            let adopted = try ImageIndex(path: indexPath, detector: whole, adoptingModel: true)
+            _ = try adopted.reindex(options: ScanOptions(threshold: whole.defaultThreshold))
+            #expect(adopted.matrix.count == 1 && adopted.windowMatrix.count == 0)
+            #expect(try adopted.store.file(id: adopted.matrix.ids[0])?.windowEmbeddings == nil)
+        }
+    }
+}

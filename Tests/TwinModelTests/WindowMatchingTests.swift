@@ -1,0 +1,96 @@
+import Foundation
+import ImageIO
+import NeuralNet
+import TestSupport
+import Testing
+import TwinModel
+
+/// Window matching as the model file carries it, and its calibration on validation pictures.
+@Suite struct WindowMatchingTests {
+    let weights: SafeTensors
+    let path: String
+
+    init() throws {
+        path = try #require(TwinDetector.defaultModelPath(), "the shipped model is not installed beside the tests")
+        weights = try SafeTensors(decoding: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    let matching = WindowMatching(perAxis: 2, side: 0.75, bias: 20, scale: 2, threshold: 0.9)
+
+    @Test func theRadiusIsWhereTheProbabilityReachesTheThreshold() {
+        for threshold in [0.5, 0.9, 0.999973] {
+            let radius = matching.radius(threshold: threshold)
+            #expect(abs(matching.probability(distance: radius) - threshold) < 1e-6)
+            #expect(matching.probability(distance: radius * 1.01) < threshold)
+            #expect(matching.probability(distance: radius * 0.99) > threshold)
+        }
+        // p = σ(20 − 2·d): one half at d = 10.
+        #expect(abs(matching.radius(threshold: 0.5) - 10) < 1e-5)
+    }
+
+    @Test func aModelWithWindowMatchingHasItsOwnIdThresholdAndDecodeSide() throws {
+        let whole = WindowCalibration.applying(nil, to: weights, result: nil)
+        let wholeID = TwinDetector.modelID(for: weights, version: "1.0")
+        #expect(whole.metadata["model_id"] == wholeID && whole.metadata[WindowMatching.metadataKey] == nil)
+        let windowed = WindowCalibration.applying(matching, to: weights, result: nil)
+        let detector = try TwinDetector(weights: windowed, source: "windowed")
+        #expect(detector.windowMatching == matching)
+        #expect(detector.defaultThreshold == 0.9)
+        #expect(detector.modelID == matching.modelID(for: weights, version: "1.0") && detector.modelID != wholeID)
+        #expect(detector.metadata["whole_model_id"] == wholeID)
+        // Decoded large enough that a window of 0.75 still fills the network's input.
+        #expect(detector.minimumDecodeSide == Int((Double(detector.inputSide) / 0.75).rounded(.up)))
+        #expect(detector.radius(threshold: 0.5) == matching.radius(threshold: 0.5))
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        #expect(detector.windowInputs(of: photo).count == 4)
+        #expect(try detector.matchingEmbedding(of: photo).windows.count == 4)
+
+        // Without windows: the whole-picture head's id, threshold and calibration, one pass per picture.
+        let plain = try TwinDetector(weights: windowed, source: "windowed", usingWindows: false)
+        #expect(plain.windowMatching == nil && plain.modelID == wholeID)
+        #expect(plain.defaultThreshold == Double(weights.metadata["threshold"] ?? ""))
+        #expect(try plain.matchingEmbedding(of: photo).windows.isEmpty)
+        #expect(plain.minimumDecodeSide == plain.inputSide)
+
+        // Taking the matching out again restores the whole-picture file's id.
+        let restored = WindowCalibration.applying(nil, to: windowed, result: nil)
+        #expect(restored.metadata["model_id"] == wholeID && restored.metadata["whole_model_id"] == nil)
+        #expect(restored.metadata.keys.allSatisfy { !$0.hasPrefix(WindowMatching.metadataKey) })
+    }
+
+    @Test func unreadableWindowMatchingIsRefusedByName() throws {
+        var broken = weights
+        broken.metadata[WindowMatching.metadataKey] = #"{"perAxis":3,"side":0.8,"bias":1,"scale":-1,"threshold":0.9}"#
+        #expect {
+            try TwinDetector(weights: broken, source: "broken.safetensors")
+        } throws: { error in
+            "\(error)".contains("broken.safetensors") && "\(error)".contains("window matching")
+        }
+    }
+
+    @Test func calibrationOnValidationPicturesSeparatesThemAndPicksAThresholdThatHoldsThere() throws {
+        let whole = try TwinDetector(contentsOf: path, usingWindows: false)
+        let files = Array(Pictures.distinctFiles.prefix(4))
+        let entries = files.enumerated().map { index, file in
+            TrainingManifest.Entry(
+                path: file, contentHash: String(repeating: "0", count: 64), width: 0, height: 0, package: "testdata",
+                group: index, split: .validation)
+        }
+        let pictures = WorkingPictures(entries: entries, images: try files.map(Pictures.image))
+        let grid = WindowGrid(perAxis: 2, side: 0.8)
+        let result = try WindowCalibration.fit(
+            detector: whole, validation: pictures, grid: grid, seed: 5, threads: 2)
+        #expect(result.matching.perAxis == 2 && result.matching.side == 0.8)
+        #expect(result.matching.scale > 0, "p must fall as the closest distance grows")
+        // Every picture against one copy per edit kind of every picture.
+        #expect(result.positives == 4 * EditKind.allCases.count)
+        #expect(result.negatives == 4 * 3 * EditKind.allCases.count)
+        #expect(result.averagePrecision > 0.5)
+        // The default threshold keeps the target precision on the pairs it was chosen on.
+        #expect(result.atThreshold.precision >= 0.99 || result.atThreshold.recall == 0)
+        #expect(result.matching.threshold > 0 && result.matching.threshold < 1)
+        // The same fit twice: the same numbers (seeded benchmark and sample).
+        let again = try WindowCalibration.fit(detector: whole, validation: pictures, grid: grid, seed: 5, threads: 1)
+        #expect(again.matching == result.matching)
+    }
+}
