@@ -51,7 +51,8 @@ struct BenchScanCommand: ParsableCommand {
                 format: "twindup bench scan: %d pictures (%d JPEG, %d PNG), %.1f MP on average, %d cores",
                 files.count, jpegs, files.count - jpegs, pixels / Double(files.count), ProcessInfoCores.active))
         let paths = files.map(\.path)
-        let side = detector.inputSide
+        // The scan's own DCT scale: with window matching, enough that a window fills the network's input.
+        let side = detector.minimumDecodeSide
         var measured: [(decode: Double, scan: Double)] = []
         for round in 1...max(1, rounds) {
             let decodeRate = decodeOnly(paths, side: side)

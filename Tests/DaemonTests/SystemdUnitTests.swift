@@ -234,11 +234,17 @@ struct SystemdUnitTests {
         }
     }
 
-    /// The default threshold a safetensors model file carries in its header's `__metadata__`.
+    /// The default threshold a safetensors model file carries in its header's `__metadata__`: its window
+    /// matching's when it has one, else the whole-picture head's.
     static func threshold(inModel url: URL) throws -> Double? {
         let data = try Data(contentsOf: url)
         let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         let header = try JSONSerialization.jsonObject(with: data.dropFirst(8).prefix(length)) as? [String: Any]
-        return ((header?["__metadata__"] as? [String: String])?["threshold"]).flatMap { Double($0) }
+        let metadata = header?["__metadata__"] as? [String: String]
+        if let matching = metadata?["window_matching"] {
+            let fields = try JSONSerialization.jsonObject(with: Data(matching.utf8)) as? [String: Any]
+            return fields?["threshold"] as? Double
+        }
+        return metadata?["threshold"].flatMap { Double($0) }
     }
 }

@@ -74,7 +74,8 @@ public enum WindowCalibration {
             metrics: metrics, originalOf: benchmark.pairOriginals(), targetPrecision: targetPrecision,
             confidence: confidence, seed: seed ^ 0x5448_5245)
         let threshold = choice.conservative?.threshold ?? choice.pointEstimate?.threshold ?? 0.99
-        matching.threshold = min(max(threshold, 1e-6), 1 - 1e-6)
+        // Six decimals, as the whole-picture threshold is written.
+        matching.threshold = (min(max(threshold, 1e-6), 1 - 1e-6) * 1e6).rounded() / 1e6
         return Result(
             matching: matching,
             expectedCalibrationError: metrics.classBalanced(seed: seed).expectedCalibrationError(),

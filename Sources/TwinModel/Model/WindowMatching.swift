@@ -64,11 +64,14 @@ public struct WindowMatching: Sendable, Equatable, Codable {
         self = decoded
     }
 
-    /// The model id of weights matched this way: the tensors' and this matching's hash, since both decide which
-    /// pairs the index reports (an index of whole-picture embeddings must be re-embedded for it).
+    /// The model id of weights matched this way: the hash of the tensors and of this matching but its default
+    /// threshold (which a user may override anyway), since they decide what the index stores and which
+    /// probability a pair gets (an index of whole-picture embeddings must be re-embedded for it).
     public func modelID(for weights: SafeTensors, version: String) -> String {
         let tensorsOnly = SafeTensors(tensors: weights.tensors).encoded()
-        let digest = SHA256.digest(of: tensorsOnly + Array(metadataValue.utf8))
+        var identity = self
+        identity.threshold = 0.5
+        let digest = SHA256.digest(of: tensorsOnly + Array(identity.metadataValue.utf8))
         return "twindup-\(version)+\(digest.description.prefix(12))"
     }
 }
