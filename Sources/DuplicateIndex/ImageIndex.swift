@@ -114,7 +114,7 @@ public final class ImageIndex {
         try writing { () throws(IndexError) -> Int in
             let doomed = try store.storedStates(under: [path]).map(\.value.id)
             try store.remove(ids: doomed)
-            matrix.remove(ids: Set(doomed))
+            replaceMatrixRows(removing: Set(doomed))
             return doomed.count
         }
     }
@@ -149,6 +149,7 @@ public final class ImageIndex {
         return DuplicateGroups.groups(linking: pairs.map { ($0.path, $0.match) })
     }
 
+    /// Takes the files' rows, whole and window, out of the search (file ids can be used again by later files).
     func replaceMatrixRows(removing ids: Set<Int64>) {
         matrix.remove(ids: ids)
         windowMatrix.remove(ids: ids)

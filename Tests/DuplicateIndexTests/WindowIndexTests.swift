@@ -82,6 +82,28 @@ import TwinModel
         }
     }
 
+    /// A forgotten file's windows leave the search with it: a later file may be given its id, and must not meet
+    /// the old windows (it would match itself, or a file that is gone).
+    @Test func forgettingAFileTakesItsWindowsOutOfTheSearch() throws {
+        let detector = try IndexFixtures.detector()
+        try IndexFixtures.withScratch { folder in
+            let tree = folder.appendingPathComponent("tree")
+            let original = tree.appendingPathComponent("original.jpg")
+            try IndexFixtures.copy("jpeg/testorig.jpg", to: original)
+            let index = try ImageIndex(path: folder.appendingPathComponent("index.sqlite").path, detector: detector)
+            _ = try index.scan([tree.path], options: ScanOptions(threshold: detector.defaultThreshold))
+            #expect(index.windowMatrix.count > 0)
+            #expect(try index.forget(RawPath(original.path)) == 1)
+            #expect(index.matrix.count == 0 && index.windowMatrix.count == 0)
+            try FileManager.default.removeItem(at: original)
+            // The crop alone: nothing left to match, whatever id it gets.
+            try Self.writeHalfCrop(to: tree.appendingPathComponent("crop.jpg"))
+            let findings = try scan(tree, index: index, reportURL: folder.appendingPathComponent("report.jsonl"))
+            #expect(findings.isEmpty, "a file matched the windows of a forgotten one: \(findings)")
+            #expect(index.matrix.count == 1 && Set(index.windowMatrix.ids) == Set(index.matrix.ids))
+        }
+    }
+
     @Test func anIndexMadeWithWindowsIsRefusedByTheWholePictureModelUntilReindexed() throws {
         let windowed = try IndexFixtures.detector()
         let whole = try TwinDetector(contentsOf: IndexFixtures.modelPath, usingWindows: false)

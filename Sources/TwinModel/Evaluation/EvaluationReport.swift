@@ -51,20 +51,12 @@ public struct EvaluationReport: Sendable, Codable {
         detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, hardest: Int = 0,
         windows: WindowGrid? = nil, windowPenalty: Float? = nil
     ) throws -> EvaluationReport {
-        let benchmark = PairBenchmark(
-            pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
-            threads: threads)
-        let originalEmbeddings = try detector.windowedEmbeddings(
-            of: benchmark.originals.map { pictures.images[$0] }, windows: windows, threads: threads)
-        let editedEmbeddings = try detector.windowedEmbeddings(
-            of: benchmark.edited.map(\.image), windows: windows, threads: threads)
+        let embedded = try WindowedBenchmark(
+            detector: detector, pictures: pictures, seed: seed, threads: threads, windows: windows)
+        let benchmark = embedded.benchmark
         // Every (original, copy) score once, up front: the metrics, the false-pair count and the extremes all read it.
-        let penalty = windowPenalty ?? Float(detector.windowMatching?.penalty ?? 0)
-        let distances = concurrentMap(Array(originalEmbeddings.indices), threads: threads) { original in
-            editedEmbeddings.map {
-                WindowedEmbedding.closestDistance(originalEmbeddings[original], $0, windowPenalty: penalty)
-            }
-        }
+        let distances = embedded.closestDistances(
+            windowPenalty: windowPenalty ?? Float(detector.windowMatching?.penalty ?? 0), threads: threads)
         let probabilities = distances.map { $0.map(detector.probability(distance:)) }
         let modelScore = { (original: Int, edited: Int) in probabilities[original][edited] }
         let modelMetrics = PairMetrics(pairs: benchmark.scoredPairs(modelScore))
@@ -105,18 +97,11 @@ public struct EvaluationReport: Sendable, Codable {
         detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, windows: WindowGrid,
         penalties: [Float]
     ) throws -> [String] {
-        let benchmark = PairBenchmark(
-            pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
-            threads: threads)
-        let originals = try detector.windowedEmbeddings(
-            of: benchmark.originals.map { pictures.images[$0] }, windows: windows, threads: threads)
-        let edited = try detector.windowedEmbeddings(
-            of: benchmark.edited.map(\.image), windows: windows, threads: threads)
+        let embedded = try WindowedBenchmark(
+            detector: detector, pictures: pictures, seed: seed, threads: threads, windows: windows)
         return penalties.map { penalty in
-            let distances = concurrentMap(Array(originals.indices), threads: threads) { original in
-                edited.map { WindowedEmbedding.closestDistance(originals[original], $0, windowPenalty: penalty) }
-            }
-            let metrics = PairMetrics(pairs: benchmark.scoredPairs { -Double(distances[$0][$1]) })
+            let distances = embedded.closestDistances(windowPenalty: penalty, threads: threads)
+            let metrics = PairMetrics(pairs: embedded.benchmark.scoredPairs { -Double(distances[$0][$1]) })
             let summary = summarise(name: "penalty", metrics: metrics, probabilities: false)
             let kinds = EditKind.allCases.map { kind in
                 "\(kind.rawValue) "

@@ -36,17 +36,10 @@ public enum WindowCalibration {
         threads: Int, targetPrecision: Double = 0.99, confidence: Double = 0.95
     ) throws -> Result {
         precondition(detector.windowMatching == nil, "window matching is fitted on a whole-picture detector")
-        let benchmark = PairBenchmark(
-            pictures: validation, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil,
-            seed: seed ^ 0x4341_4C49, threads: threads)
-        let originals = try detector.windowedEmbeddings(
-            of: benchmark.originals.map { validation.images[$0] }, windows: grid, threads: threads)
-        let edited = try detector.windowedEmbeddings(of: benchmark.edited.map(\.image), windows: grid, threads: threads)
-        let distances = concurrentMap(Array(originals.indices), threads: threads) { original in
-            edited.map {
-                WindowedEmbedding.closestDistance(originals[original], $0, windowPenalty: Float(penalty))
-            }
-        }
+        let embedded = try WindowedBenchmark(
+            detector: detector, pictures: validation, seed: seed ^ 0x4341_4C49, threads: threads, windows: grid)
+        let benchmark = embedded.benchmark
+        let distances = embedded.closestDistances(windowPenalty: Float(penalty), threads: threads)
         // Positives all, negatives subsampled with a fixed seed and weighted back so that both classes weigh alike.
         var random = RandomSource(seed: seed ^ 0x4E45_47)
         var sample: [Double] = []

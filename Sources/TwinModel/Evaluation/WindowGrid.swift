@@ -116,3 +116,28 @@ extension TwinDetector {
         return result
     }
 }
+
+/// A `PairBenchmark` (every picture against one edited copy per edit kind of every picture) embedded whole and,
+/// with a grid, as windows: what the evaluation, the penalty sweep and the window calibration score.
+struct WindowedBenchmark {
+    let benchmark: PairBenchmark
+    let originals: [WindowedEmbedding]
+    let edited: [WindowedEmbedding]
+
+    init(detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, windows: WindowGrid?) throws {
+        benchmark = PairBenchmark(
+            pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
+            threads: threads)
+        originals = try detector.windowedEmbeddings(
+            of: benchmark.originals.map { pictures.images[$0] }, windows: windows, threads: threads)
+        edited = try detector.windowedEmbeddings(of: benchmark.edited.map(\.image), windows: windows, threads: threads)
+    }
+
+    /// The closest distance (`WindowedEmbedding.closestDistance`) of every (original, copy), by original.
+    func closestDistances(windowPenalty: Float, threads: Int) -> [[Float]] {
+        let (originals, edited) = (self.originals, self.edited)
+        return concurrentMap(Array(originals.indices), threads: threads) { original in
+            edited.map { WindowedEmbedding.closestDistance(originals[original], $0, windowPenalty: windowPenalty) }
+        }
+    }
+}
