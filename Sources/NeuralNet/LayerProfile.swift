@@ -4,8 +4,11 @@ public enum LayerProfile {
     @_optimize(none) @inline(never)
     public static func boundary() {}
 
-    public static func run(passes: Int) throws {
-        let network = TwinNetwork(architecture: .standard, seed: 1)
+    /// Profiles the standard network read at `inputSide` (the shipped model reads 112).
+    public static func run(passes: Int, inputSide: Int = TwinNetwork.Architecture.standard.inputSide) throws {
+        var architecture = TwinNetwork.Architecture.standard
+        architecture.inputSide = inputSide
+        let network = TwinNetwork(architecture: architecture, seed: 1)
         let folded = network.tower.foldedForInference()
         var random = RandomSource(seed: 5)
         var image = Tensor(zeros: [1] + network.architecture.inputShape)

@@ -29,8 +29,8 @@ struct BenchNeuralCommand: AsyncParsableCommand {
     var profilePasses: Int?
 
     func run() async throws {
-        if let profilePasses { return try LayerProfile.run(passes: profilePasses) }
         guard (32...256).contains(inputSide) else { throw ValidationError("--input-side must be 32 to 256") }
+        if let profilePasses { return try LayerProfile.run(passes: profilePasses, inputSide: inputSide) }
         var architecture = TwinNetwork.Architecture.standard
         architecture.inputSide = inputSide
         let network = TwinNetwork(architecture: architecture, seed: 1)
