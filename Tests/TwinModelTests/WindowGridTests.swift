@@ -31,6 +31,28 @@ import TwinModel
         }
     }
 
+    @Test func windowsOfALargePictureAreCutFromAReducedCopy() {
+        // 1,440×960, black on the left half, white on the right: windows come from a 480×320 copy (short side 320),
+        // and still show their part of the picture.
+        let width = 1440
+        let height = 960
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in (width / 2)..<width { for channel in 0..<3 { pixels[(y * width + x) * 3 + channel] = 255 } }
+        }
+        let grid = WindowGrid(perAxis: 3, side: 0.8)
+        let windows = grid.windows(of: Image(width: width, height: height, pixels: pixels))
+        let expected = grid.rectangles(width: 480, height: 320)
+        #expect(windows.count == 9)
+        #expect(zip(windows, expected).allSatisfy { $0.width == $1.width && $0.height == $1.height })
+        #expect(windows[0].rgb(x: 0, y: 0) == (0, 0, 0))
+        #expect(windows[2].rgb(x: windows[2].width - 1, y: windows[2].height - 1) == (255, 255, 255))
+        // A picture within the limit is cut as it is.
+        let small = grid.windows(
+            of: Image(width: 400, height: 300, pixels: [UInt8](repeating: 9, count: 400 * 300 * 3)))
+        #expect(small[0].width == grid.rectangles(width: 400, height: 300)[0].width)
+    }
+
     @Test func closestDistanceComparesWholesAndWholesWithWindowsButNeverTwoWindows() {
         let first = WindowedEmbedding(whole: [0, 0], windows: [[10, 10], [4, 0]])
         let second = WindowedEmbedding(whole: [9, 0], windows: [[10, 10], [0, 3]])

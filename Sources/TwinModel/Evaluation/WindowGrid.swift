@@ -44,12 +44,25 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
         return result
     }
 
-    /// The windows of `image`, in the order of `rectangles`.
+    /// The windows of `image`, in the order of `rectangles`, cut from a copy whose short side is at most
+    /// `sourceShortSide`: a picture decoded at full size (PNGs have no DCT scaling) would otherwise be copied nine
+    /// times at full resolution only to be shrunk to the network's input, and the benchmarks cut their windows from
+    /// pictures smaller still (`WorkingPictures.workingShortSide`).
     public func windows(of image: Image) -> [Image] {
-        rectangles(width: image.width, height: image.height).map {
-            image.cropped(x: $0.x, y: $0.y, width: $0.width, height: $0.height)
+        let shortSide = min(image.width, image.height)
+        let source =
+            shortSide <= Self.sourceShortSide
+            ? image
+            : image.resized(
+                width: max(1, image.width * Self.sourceShortSide / shortSide),
+                height: max(1, image.height * Self.sourceShortSide / shortSide), filter: .areaAverage)
+        return rectangles(width: source.width, height: source.height).map {
+            source.cropped(x: $0.x, y: $0.y, width: $0.width, height: $0.height)
         }
     }
+
+    /// Twice the working pictures' short side: windows of 0.8 are still twice the network's input.
+    static let sourceShortSide = 2 * WorkingPictures.workingShortSide
 }
 
 /// A picture's scaled embedding and those of its windows (none without a grid).
