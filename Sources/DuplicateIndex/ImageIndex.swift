@@ -40,7 +40,7 @@ public final class ImageIndex {
     /// The L1 radius in scaled-embedding space within which p ≥ `threshold`.
     public func radius(threshold: Double) -> Float { detector.radius(threshold: threshold) }
 
-    /// p = σ(b − d) for a distance d between scaled embeddings.
+    /// The model's p for a distance between scaled embeddings (with window matching, a closest distance).
     public func probability(distance: Float) -> Double { detector.probability(distance: distance) }
 
     /// The scaled embeddings of one picture file, whole and (with window matching) its windows.
