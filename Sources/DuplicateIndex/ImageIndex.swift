@@ -54,25 +54,20 @@ public final class ImageIndex {
     /// wholes (never window against window), plus the matching's penalty, each file at its closest distance
     /// (`TwinDetector.closestDistance`).
     public func matches(of picture: WindowedEmbedding, within radius: Float, threads: Int) -> [Neighbor] {
-        var closest: [Int64: Float] = [:]
-        func take(_ found: [Neighbor], adding penalty: Float = 0) {
-            for neighbor in found {
-                closest[neighbor.id] = min(closest[neighbor.id] ?? .infinity, neighbor.distance + penalty)
-            }
-        }
-        take(matrix.search(within: radius, of: picture.whole, threads: threads))
+        var closest = ClosestPerFile()
+        closest.take(matrix.search(within: radius, of: picture.whole, threads: threads))
         let penalty = windowPenalty
         if radius >= penalty {
             let windowRadius = radius - penalty
             if windowMatrix.count > 0 {
-                take(windowMatrix.search(within: windowRadius, of: picture.whole, threads: threads), adding: penalty)
+                closest.take(
+                    windowMatrix.search(within: windowRadius, of: picture.whole, threads: threads), adding: penalty)
             }
             for window in picture.windows {
-                take(matrix.search(within: windowRadius, of: window, threads: threads), adding: penalty)
+                closest.take(matrix.search(within: windowRadius, of: window, threads: threads), adding: penalty)
             }
         }
-        return closest.filter { $0.value <= radius }.map { Neighbor(id: $0.key, distance: $0.value) }
-            .sorted(by: Neighbor.precedes)
+        return closest.neighbors.filter { $0.distance <= radius }
     }
 
     /// What a distance through a window adds (`WindowMatching.penalty`).
@@ -80,21 +75,16 @@ public final class ImageIndex {
 
     /// The `k` indexed files nearest to `picture` by the distance `matches` uses.
     public func nearest(_ k: Int, to picture: WindowedEmbedding) -> [Neighbor] {
-        var closest: [Int64: Float] = [:]
-        func take(_ found: [Neighbor], adding penalty: Float = 0) {
-            for neighbor in found {
-                closest[neighbor.id] = min(closest[neighbor.id] ?? .infinity, neighbor.distance + penalty)
-            }
-        }
+        var closest = ClosestPerFile()
         // A file's closest distance comes from one of the searches, and fewer than k files are nearer in that
         // search: the k nearest of each (of each file's windows in the window matrix) hold the k nearest overall.
-        take(matrix.nearest(k, to: picture.whole))
+        closest.take(matrix.nearest(k, to: picture.whole))
         if windowMatrix.count > 0 {
             let windowsPerFile = detector.windowMatching.map { $0.perAxis * $0.perAxis } ?? 1
-            take(windowMatrix.nearest(k * windowsPerFile, to: picture.whole), adding: windowPenalty)
+            closest.take(windowMatrix.nearest(k * windowsPerFile, to: picture.whole), adding: windowPenalty)
         }
-        for window in picture.windows { take(matrix.nearest(k, to: window), adding: windowPenalty) }
-        return Array(closest.map { Neighbor(id: $0.key, distance: $0.value) }.sorted(by: Neighbor.precedes).prefix(k))
+        for window in picture.windows { closest.take(matrix.nearest(k, to: window), adding: windowPenalty) }
+        return Array(closest.neighbors.prefix(k))
     }
 
     /// The `k` indexed files nearest to the picture at `path`, with their probabilities.
@@ -178,5 +168,22 @@ public final class ImageIndex {
         for start in stride(from: 0, to: windowEmbeddings.count, by: width) {
             windowMatrix.append(id: id, embedding: Array(windowEmbeddings[start..<(start + width)]))
         }
+    }
+}
+
+/// The searches of one picture merged: each file once, at the smallest distance any search found it at.
+private struct ClosestPerFile {
+    private var distances: [Int64: Float] = [:]
+
+    /// Adds `found`, each distance plus `penalty` (a search through windows).
+    mutating func take(_ found: [Neighbor], adding penalty: Float = 0) {
+        for neighbor in found {
+            distances[neighbor.id] = min(distances[neighbor.id] ?? .infinity, neighbor.distance + penalty)
+        }
+    }
+
+    /// Nearest first, ties by id.
+    var neighbors: [Neighbor] {
+        distances.map { Neighbor(id: $0.key, distance: $0.value) }.sorted(by: Neighbor.precedes)
     }
 }

@@ -110,53 +110,38 @@ public final class IndexStore: Sendable {
 
     /// Every row embedded by this model, in id order, as a search matrix.
     public func loadMatrix(width: Int) throws(IndexError) -> EmbeddingMatrix {
-        try guarded {
-            try pool.read { db in
-                var matrix = EmbeddingMatrix(width: width)
-                let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM file") ?? 0
-                matrix.reserveCapacity(rows)
-                let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT id, embedding FROM file WHERE model_id = ? AND embedding IS NOT NULL ORDER BY id",
-                    arguments: [modelID])
-                while let row = try cursor.next() {
-                    let id: Int64 = row[0]
-                    try row.withUnsafeData(atIndex: 1) { data in
-                        guard let data, data.count == width * 4 else {
-                            throw IndexError(
-                                .corrupt, path: path,
-                                cause:
-                                    "file row \(id) has an embedding of \(data?.count ?? 0) bytes, expected \(width * 4)"
-                            )
-                        }
-                        data.withUnsafeBytes { matrix.append(id: id, littleEndianBytes: $0) }
-                    }
-                }
-                return matrix
-            }
-        }
+        try loadMatrix(column: "embedding", width: width, oneRowPerFile: true)
     }
 
     /// The window embeddings of every row embedded by this model that has them, in id order, as a search matrix
     /// with one row per window (the rows of one file share its id).
     public func loadWindowMatrix(width: Int) throws(IndexError) -> EmbeddingMatrix {
+        try loadMatrix(column: "window_embeddings", width: width, oneRowPerFile: false)
+    }
+
+    /// The blobs of `column` of every row embedded by this model that has one, in id order, as search-matrix rows
+    /// of `width` little-endian floats: exactly one per blob (`oneRowPerFile`), or any whole number of them.
+    private func loadMatrix(column: String, width: Int, oneRowPerFile: Bool) throws(IndexError) -> EmbeddingMatrix {
         try guarded {
             try pool.read { db in
                 var matrix = EmbeddingMatrix(width: width)
+                if oneRowPerFile { matrix.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM file") ?? 0) }
                 let cursor = try Row.fetchCursor(
                     db,
-                    sql: """
-                        SELECT id, window_embeddings FROM file
-                        WHERE model_id = ? AND window_embeddings IS NOT NULL ORDER BY id
-                        """, arguments: [modelID])
+                    sql: "SELECT id, \(column) FROM file WHERE model_id = ? AND \(column) IS NOT NULL ORDER BY id",
+                    arguments: [modelID])
                 let rowBytes = width * 4
                 while let row = try cursor.next() {
                     let id: Int64 = row[0]
                     try row.withUnsafeData(atIndex: 1) { data in
-                        guard let data, !data.isEmpty, data.count % rowBytes == 0 else {
+                        let count = data?.count ?? 0
+                        guard let data, oneRowPerFile ? count == rowBytes : count > 0 && count % rowBytes == 0 else {
                             throw IndexError(
                                 .corrupt, path: path,
-                                cause: "file row \(id) has window embeddings of \(data?.count ?? 0) bytes, not a "
-                                    + "multiple of \(rowBytes)")
+                                cause: oneRowPerFile
+                                    ? "file row \(id) has an embedding of \(count) bytes, expected \(rowBytes)"
+                                    : "file row \(id) has window embeddings of \(count) bytes, not a multiple of \(rowBytes)"
+                            )
                         }
                         data.withUnsafeBytes { bytes in
                             for start in stride(from: 0, to: bytes.count, by: rowBytes) {

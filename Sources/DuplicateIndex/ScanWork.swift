@@ -101,8 +101,7 @@ struct ScanWorker: Sendable {
             var work = DecodeWork()
             let image = try decoder.decode(
                 bytes: bytes, path: item.path.description, minimumShortSide: decodeSide, work: &work)
-            let windowInputs =
-                windows?.windows(of: image).map { NetworkInput.preprocess($0, preparation: preparation) } ?? []
+            let windowInputs = windows?.networkInputs(of: image, preparation: preparation) ?? []
             return .decoded(
                 item, identity, hash: hash, input: NetworkInput.preprocess(image, preparation: preparation),
                 windowInputs: windowInputs, width: image.originalWidth, height: image.originalHeight)

@@ -20,11 +20,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Folder of pictures the manifest's paths are relative to.")
-    var data: String
-
-    @Option(help: "The training-data manifest.")
-    var manifest: String = "Models/training-manifest.tsv"
+    @OptionGroup var trainingData: TrainingDataOptions
 
     @Option(
         help: """
@@ -54,9 +50,6 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "Threads.")
     var threads: Int = 2
 
-    @Option(help: "Folder caching decoded working pictures between runs.")
-    var cache: String?
-
     func validate() throws {
         guard (0...5).contains(windows) else { throw ValidationError("--windows must be 0 to 5") }
         guard windowSide > 0.2 && windowSide < 1 else {
@@ -81,14 +74,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             print("wrote \(out) (\(updated.metadata["model_id"] ?? "?")): whole pictures only")
             return
         }
-        let manifestPath = manifest
-        let manifest = try TrainingManifest(contentsOf: manifestPath)
-        var run = TrainingRun(
-            configuration: TrainingConfiguration(), manifest: manifest, imagesFolder: data, outputPath: "")
-        run.sameSource = try SameSourceLinks.named(sameSource, manifest: manifest, manifestPath: manifestPath)
-        run.configuration.threads = threads
-        run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
-        let validation = try run.loadPictures(.validation) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+        let validation = try trainingData.pictures(.validation, sameSource: sameSource, threads: threads)
         let grid = WindowGrid(perAxis: windows, side: windowSide)
         let result = try WindowCalibration.fit(
             detector: detector, validation: validation, grid: grid, penalty: windowPenalty, seed: seed,

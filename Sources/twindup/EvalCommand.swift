@@ -16,11 +16,7 @@ struct EvalCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Folder of pictures the manifest's paths are relative to.")
-    var data: String
-
-    @Option(help: "The training-data manifest.")
-    var manifest: String = "Models/training-manifest.tsv"
+    @OptionGroup var trainingData: TrainingDataOptions
 
     @Option(
         help: """
@@ -74,9 +70,6 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Threads.")
     var threads: Int = 2
 
-    @Option(help: "Folder caching decoded working pictures between runs.")
-    var cache: String?
-
     func run() async throws {
         guard let chosenSplit = TrainingManifest.Split(rawValue: split) else {
             throw ValidationError("--split must be train, validation or test")
@@ -94,14 +87,7 @@ struct EvalCommand: AsyncParsableCommand {
         let grid = windows.flatMap {
             $0 == 0 ? nil : WindowGrid(perAxis: $0, side: windowSide, inputSide: windowInputSide)
         }
-        let manifestPath = manifest
-        let manifest = try TrainingManifest(contentsOf: manifestPath)
-        var run = TrainingRun(
-            configuration: TrainingConfiguration(), manifest: manifest, imagesFolder: data, outputPath: "")
-        run.sameSource = try SameSourceLinks.named(sameSource, manifest: manifest, manifestPath: manifestPath)
-        run.configuration.threads = threads
-        run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
-        let pictures = try run.loadPictures(chosenSplit) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+        let pictures = try trainingData.pictures(chosenSplit, sameSource: sameSource, threads: threads)
         if let windowPenalties {
             guard let grid else { throw ValidationError("--window-penalties needs --windows N") }
             let penalties = try windowPenalties.split(separator: ",").map { text in

@@ -23,11 +23,7 @@ struct TrainCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Folder of pictures the manifest's paths are relative to.")
-    var data: String
-
-    @Option(help: "The training-data manifest.")
-    var manifest: String = "Models/training-manifest.tsv"
+    @OptionGroup var trainingData: TrainingDataOptions
 
     @Option(
         help: """
@@ -68,9 +64,6 @@ struct TrainCommand: AsyncParsableCommand {
 
     @Option(help: "Steps between hard-negative mining passes.")
     var mineEvery: Int = TrainingConfiguration().mineEvery
-
-    @Option(help: "Folder caching decoded working pictures between runs.")
-    var cache: String?
 
     @Option(help: "An index whose dismissed pairs (twindup dismiss) are trained on as hard negatives.")
     var feedback: String?
@@ -135,14 +128,15 @@ struct TrainCommand: AsyncParsableCommand {
         configuration.validateEvery = validateEvery
         configuration.mineEvery = mineEvery
         configuration.warmupSteps = min(configuration.warmupSteps, max(steps / 10, 1))
-        let manifestPath = manifest
+        let manifestPath = trainingData.manifest
         let manifest = try TrainingManifest(contentsOf: manifestPath)
         // Off unless asked for: training with the links was measured and not kept (model card, Ablations).
         let links = try SameSourceLinks.named(sameSource ?? "none", manifest: manifest, manifestPath: manifestPath)
         configuration.sameSourceLinks = links.digest
-        var run = TrainingRun(configuration: configuration, manifest: manifest, imagesFolder: data, outputPath: out)
+        var run = TrainingRun(
+            configuration: configuration, manifest: manifest, imagesFolder: trainingData.data, outputPath: out)
         run.sameSource = links
-        run.cacheFolder = cache ?? (data as NSString).deletingLastPathComponent + "/cache"
+        run.cacheFolder = trainingData.cacheFolder
         run.resume = resume
         run.windows = windows == 0 ? nil : WindowGrid(perAxis: windows, side: WindowMatching.shippedGrid.side)
         run.windowPenalty = windowPenalty

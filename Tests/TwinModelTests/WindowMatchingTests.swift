@@ -42,7 +42,7 @@ import TwinModel
         #expect(detector.minimumDecodeSide == Int((Double(detector.inputSide) / 0.75).rounded(.up)))
         #expect(detector.radius(threshold: 0.5) == matching.radius(threshold: 0.5))
         let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
-        #expect(detector.windowInputs(of: photo).count == 4)
+        #expect(matching.grid.networkInputs(of: photo, preparation: detector.inputPreparation).count == 4)
         #expect(try detector.matchingEmbedding(of: photo).windows.count == 4)
 
         // Without windows: the whole-picture head's id, threshold and calibration, one pass per picture.

@@ -61,6 +61,11 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The network inputs of `image`'s windows, in the order of `rectangles`, each prepared as `preparation` says.
+    public func networkInputs(of image: Image, preparation: InputPreparation) -> [[Float]] {
+        windows(of: image).map { NetworkInput.preprocess($0, preparation: preparation) }
+    }
+
     /// Twice the working pictures' short side: windows of 0.8 are still twice the network's input.
     static let sourceShortSide = 2 * WorkingPictures.workingShortSide
 }
@@ -115,7 +120,7 @@ extension TwinDetector {
             var windowRows: [[Float]] = []
             if let windows {
                 let inputs = concurrentMap(batch, threads: threads) { image in
-                    windows.windows(of: image).map { NetworkInput.preprocess($0, preparation: windowPreparation) }
+                    windows.networkInputs(of: image, preparation: windowPreparation)
                 }
                 windowRows = try embed(inputs: inputs.flatMap { $0 }, side: windowPreparation.side, threads: threads)
                     .map(scaled)

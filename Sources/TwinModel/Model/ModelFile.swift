@@ -143,12 +143,6 @@ public final class TwinDetector {
         return Int((Double(inputSide) / windowMatching.side).rounded(.up))
     }
 
-    /// The network inputs of `image`'s windows under this detector's window matching (none without).
-    public func windowInputs(of image: Image) -> [[Float]] {
-        guard let grid = windowMatching?.grid else { return [] }
-        return grid.windows(of: image).map { NetworkInput.preprocess($0, preparation: inputPreparation) }
-    }
-
     /// Scaled embeddings of preprocessed inputs, in batches of `batchSize` network passes.
     public func scaledEmbeddings(inputs: [[Float]], threads: Int = 1, batchSize: Int = 64) throws -> [[Float]] {
         var rows: [[Float]] = []
