@@ -57,9 +57,6 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "The network input side windows are squashed to (with --windows; default: the model's).")
     var windowInputSide: Int?
 
-    @Flag(help: "With --windows N: pool the windows from the feature map of one pass at input side / window side.")
-    var windowsFromFeatureMap = false
-
     @Option(help: "With --windows N: added to every distance through a window (default 0).")
     var windowPenalty: Float?
 
@@ -88,8 +85,7 @@ struct EvalCommand: AsyncParsableCommand {
         // An explicit grid (or none) is scored with the whole-picture head; by default the model matches as it ships.
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model), usingWindows: windows == nil)
         let grid = windows.flatMap {
-            $0 == 0 ? nil : WindowGrid(
-                perAxis: $0, side: windowSide, inputSide: windowInputSide, readsFeatureMap: windowsFromFeatureMap)
+            $0 == 0 ? nil : WindowGrid(perAxis: $0, side: windowSide, inputSide: windowInputSide)
         }
         let pictures = try trainingData.pictures(chosenSplit, sameSource: sameSource, threads: threads)
         if let windowPenalties {

@@ -13,22 +13,17 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
     /// The network input side windows are squashed to; nil: the model's own. A smaller side makes a window's
     /// pass cheaper (the cost goes with the side squared).
     public var inputSide: Int?
-    /// Windows are pooled from the feature map of one pass over the whole picture at input side / `side`
-    /// (`TwinDetector.featureMapWindowEmbeddings`) instead of each being its own pass.
-    public var readsFeatureMap: Bool
 
-    public init(perAxis: Int, side: Double, inputSide: Int? = nil, readsFeatureMap: Bool = false) {
+    public init(perAxis: Int, side: Double, inputSide: Int? = nil) {
         precondition(perAxis >= 1 && side > 0 && side < 1, "a window grid needs ≥ 1 window per axis and 0 < side < 1")
         precondition(inputSide.map { $0 >= 16 } ?? true, "windows need an input side of at least 16")
         self.perAxis = perAxis
         self.side = side
         self.inputSide = inputSide
-        self.readsFeatureMap = readsFeatureMap
     }
 
     public var description: String {
         "\(perAxis)×\(perAxis) windows of \(side) side" + (inputSide.map { " at \($0)×\($0)" } ?? "")
-            + (readsFeatureMap ? " of the feature map" : "")
     }
 
     /// The windows' rectangles in a `width`×`height` picture, row by row, top-left first.
@@ -123,17 +118,7 @@ extension TwinDetector {
                 }, threads: threads
             ).map(scaled)
             var windowRows: [[Float]] = []
-            if let windows, windows.readsFeatureMap, !architecture.mirrorInvariant {
-                let mapPreparation = InputPreparation(
-                    side: Int((Double(windows.inputSide ?? wholePreparation.side) / windows.side).rounded()),
-                    trimsBorders: wholePreparation.trimsBorders)
-                let inputs = concurrentMap(batch, threads: threads) {
-                    NetworkInput.preprocess($0, preparation: mapPreparation)
-                }
-                windowRows = try featureMapWindowEmbeddings(
-                    inputs: inputs, side: mapPreparation.side, grid: windows, threads: threads
-                ).flatMap { $0 }.map(scaled)
-            } else if let windows {
+            if let windows {
                 let inputs = concurrentMap(batch, threads: threads) { image in
                     windows.networkInputs(of: image, preparation: windowPreparation)
                 }

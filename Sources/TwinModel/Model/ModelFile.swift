@@ -23,10 +23,6 @@ public final class TwinDetector {
     public let windowMatching: WindowMatching?
     public let metadata: [String: String]
     let inferenceTower: Sequential
-    /// The inference tower up to its global pooling, and the pooling and dense layers after it: windows pooled
-    /// from one feature map (`WindowGrid.readsFeatureMap`).
-    let inferenceTrunk: Sequential
-    let inferencePoolingAndEmbedding: Sequential
 
     /// `usingWindows: false` ignores the file's window matching: whole pictures only, with the head's own
     /// calibration, threshold and model id (one network pass per picture instead of 1 + n²).
@@ -69,10 +65,7 @@ public final class TwinDetector {
         let wholeID = metadata["whole_model_id"] ?? metadata["model_id"]
         self.modelID = (windowMatching == nil ? wholeID : metadata["model_id"]) ?? "twindup-unknown"
         self.metadata = metadata
-        let inferenceTower = network.tower.foldedForInference()
-        self.inferenceTower = inferenceTower
-        self.inferenceTrunk = Sequential(Array(inferenceTower.layers.dropLast(2)))
-        self.inferencePoolingAndEmbedding = Sequential(Array(inferenceTower.layers.suffix(2)))
+        self.inferenceTower = network.tower.foldedForInference()
     }
 
     public convenience init(contentsOf path: String, usingWindows: Bool = true) throws(ModelFileError) {
@@ -104,46 +97,6 @@ public final class TwinDetector {
             context: ExecutionContext(mode: .inference, threads: threads))
         let width = output.shape[1]
         return (0..<inputs.count).map { Array(output.scalars[($0 * width)..<(($0 + 1) * width)]) }
-    }
-
-    /// Embeddings of `grid`'s windows of each preprocessed input (`side`×`side`), pooled from one pass of the tower
-    /// over the whole input instead of one pass per window: the grid's windows of the last feature map go through
-    /// the global pooling and the dense layer. At `side` = input side / window side a window of the map covers as
-    /// many pixels as the network's input, so the network sees each window at the scale it was trained at.
-    public func featureMapWindowEmbeddings(
-        inputs: [[Float]], side: Int, grid: WindowGrid, threads: Int = 1
-    ) throws -> [[[Float]]] {
-        guard !inputs.isEmpty else { return [] }
-        let context = ExecutionContext(mode: .inference, threads: threads)
-        let map = try inferenceTrunk.forward(
-            Tensor(shape: [inputs.count, 3, side, side], scalars: inputs.flatMap { $0 }), context: context)
-        let (channels, mapHeight, mapWidth) = (map.shape[1], map.shape[2], map.shape[3])
-        let rectangles = grid.rectangles(width: mapWidth, height: mapHeight)
-        let (windowWidth, windowHeight) = (rectangles[0].width, rectangles[0].height)
-        var regions: [Float] = []
-        regions.reserveCapacity(inputs.count * rectangles.count * channels * windowWidth * windowHeight)
-        for sample in 0..<inputs.count {
-            for rectangle in rectangles {
-                for channel in 0..<channels {
-                    let plane = (sample * channels + channel) * mapHeight * mapWidth
-                    for row in rectangle.y..<(rectangle.y + windowHeight) {
-                        let start = plane + row * mapWidth + rectangle.x
-                        regions += map.scalars[start..<(start + windowWidth)]
-                    }
-                }
-            }
-        }
-        let embedded = try inferencePoolingAndEmbedding.forward(
-            Tensor(
-                shape: [inputs.count * rectangles.count, channels, windowHeight, windowWidth], scalars: regions),
-            context: context)
-        let width = embedded.shape[1]
-        return (0..<inputs.count).map { sample in
-            (0..<rectangles.count).map { window in
-                let row = sample * rectangles.count + window
-                return Array(embedded.scalars[(row * width)..<((row + 1) * width)])
-            }
-        }
     }
 
     public func embed(_ image: Image) throws -> [Float] {
