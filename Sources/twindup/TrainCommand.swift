@@ -91,6 +91,16 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Added to every distance through a window (with --windows; as `twindup calibrate`).")
     var windowPenalty: Double = WindowMatching.shippedPenalty
 
+    @Option(
+        help: """
+            The share of training pairs made of a window of a picture and an edited copy of about the same part \
+            (0 to 0.9; 0: whole pictures only).
+            """)
+    var windowViews: Double = 0
+
+    @Option(help: "Start from this model's weights (tower and head) instead of the seeded initialisation.")
+    var initialWeights: String?
+
     @Flag(help: "Continue from the checkpoint beside --out.")
     var resume = false
 
@@ -120,6 +130,9 @@ struct TrainCommand: AsyncParsableCommand {
         guard windowPenalty >= 0 && windowPenalty.isFinite else {
             throw ValidationError("--window-penalty must be a distance of 0 or more")
         }
+        guard windowViews >= 0 && windowViews <= 0.9 else { throw ValidationError("--window-views must be 0 to 0.9") }
+        // Recorded only when set, so that configurations of runs without them stay as they were.
+        configuration.windowViews = windowViews > 0 ? windowViews : nil
         configuration.steps = steps
         configuration.batchSources = batch
         configuration.learningRate = learningRate
@@ -133,8 +146,24 @@ struct TrainCommand: AsyncParsableCommand {
         // Off unless asked for: training with the links was measured and not kept (model card, Ablations).
         let links = try SameSourceLinks.named(sameSource ?? "none", manifest: manifest, manifestPath: manifestPath)
         configuration.sameSourceLinks = links.digest
+        var startingWeights: SafeTensors?
+        if let initialWeights {
+            guard let data = FileManager.default.contents(atPath: initialWeights) else {
+                throw ValidationError("--initial-weights: \(initialWeights) cannot be read")
+            }
+            do {
+                startingWeights = try SafeTensors(decoding: [UInt8](data))
+            } catch {
+                throw ValidationError("--initial-weights: \(initialWeights): \(error)")
+            }
+            let metadata = startingWeights?.metadata ?? [:]
+            configuration.initialWeights =
+                metadata["whole_model_id"] ?? metadata["model_id"]
+                ?? TwinDetector.modelID(for: startingWeights!, version: "unknown")
+        }
         var run = TrainingRun(
             configuration: configuration, manifest: manifest, imagesFolder: trainingData.data, outputPath: out)
+        run.initialWeights = startingWeights
         run.sameSource = links
         run.cacheFolder = trainingData.cacheFolder
         run.resume = resume

@@ -6,6 +6,8 @@ import NeuralNet
 struct PairSampler {
     let pictures: WorkingPictures
     let editor = PictureEditor()
+    /// The share of pairs made by `windowViews` (`TrainingConfiguration.windowViews`).
+    var windowViewShare: Double = 0
 
     /// How often each edit is drawn for the edited view. Crops, the hardest kind for one global embedding, and
     /// the combinations of several edits are drawn most.
@@ -45,6 +47,10 @@ struct PairSampler {
     /// resolution of the same picture shipped in its group.
     func views(of source: Int, random: inout RandomSource) -> (Image, Image) {
         let original = pictures.images[source]
+        // Drawn only when asked for, so that runs without window views keep their random stream.
+        if windowViewShare > 0, Double(random.nextUniform()) < windowViewShare {
+            return windowViews(of: original, random: &random)
+        }
         var first = original
         if random.nextUniform() < 0.35 {
             let light: [EditKind] = [.jpeg, .rescale, .colour, .noise, .blur]
@@ -53,6 +59,36 @@ struct PairSampler {
         let base = pictures.images[secondViewSource(of: source, random: &random)]
         let second = editor.apply(Self.drawEdit(&random), to: base, random: &random)
         return random.nextUniform() < 0.5 ? (first, second) : (second, first)
+    }
+
+    /// Edits drawn for the copy of a window: the crop is the window's own, so no further cropping or framing.
+    static let windowEditWeights: [(EditKind, Int)] = [
+        (.rescale, 3), (.jpeg, 4), (.colour, 4), (.grayscale, 2), (.blur, 2), (.noise, 2), (.text, 4), (.patch, 3),
+        (.rotation, 3),
+    ]
+
+    /// One of the shipped grid's windows of `picture`, cut as window matching cuts it, and a copy of about the same
+    /// part as a user crops it: each side 0.85–1.15 of the window's, shifted by up to a twentieth of the picture,
+    /// then edited half of the time. Window matching scores a crop of a picture against the window of the original
+    /// nearest it; a network trained on whole pictures only puts a window and that crop far apart, and windows of
+    /// distinct pictures (skies, line drawings) close together. In random order, like every pair.
+    func windowViews(of picture: Image, random: inout RandomSource) -> (Image, Image) {
+        let rectangles = WindowMatching.shippedGrid.rectangles(width: picture.width, height: picture.height)
+        let window = rectangles[random.nextInt(below: rectangles.count)]
+        func jittered(start: Int, length: Int, whole: Int, random: inout RandomSource) -> (Int, Int) {
+            let newLength = min(whole, max(1, Int((Float(length) * uniform(0.85, 1.15, &random)).rounded())))
+            let shift = uniform(-0.05, 0.05, &random) * Float(whole)
+            let centred = Float(start) + Float(length - newLength) / 2 + shift
+            return (min(max(0, Int(centred.rounded())), whole - newLength), newLength)
+        }
+        let (x, width) = jittered(start: window.x, length: window.width, whole: picture.width, random: &random)
+        let (y, height) = jittered(start: window.y, length: window.height, whole: picture.height, random: &random)
+        var copy = picture.cropped(x: x, y: y, width: width, height: height)
+        if random.nextUniform() < 0.5 {
+            copy = editor.apply(Self.draw(from: Self.windowEditWeights, &random), to: copy, random: &random)
+        }
+        let windowView = picture.cropped(x: window.x, y: window.y, width: window.width, height: window.height)
+        return random.nextUniform() < 0.5 ? (windowView, copy) : (copy, windowView)
     }
 
     /// Packages ship one picture at up to this many resolutions; a larger group is a chain of sparse pictures
@@ -85,14 +121,16 @@ struct PairSampler {
         return random.nextUniform() < 0.5 ? (first, second) : (second, first)
     }
 
-    static func drawEdit(_ random: inout RandomSource) -> EditKind {
-        let total = editWeights.reduce(0) { $0 + $1.1 }
+    static func drawEdit(_ random: inout RandomSource) -> EditKind { draw(from: editWeights, &random) }
+
+    static func draw(from weights: [(EditKind, Int)], _ random: inout RandomSource) -> EditKind {
+        let total = weights.reduce(0) { $0 + $1.1 }
         var ticket = random.nextInt(below: total)
-        for (kind, weight) in editWeights {
+        for (kind, weight) in weights {
             if ticket < weight { return kind }
             ticket -= weight
         }
-        return .combined
+        return weights[weights.count - 1].0
     }
 
     /// Network input for a batch of images: `[N, 3, side, side]`, each through the shared preprocessing.

@@ -65,6 +65,13 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// `SameSourceLinks.digest` of the links the run keeps out of its distinct pairs; absent means none, as for
     /// every run before links existed.
     public var sameSourceLinks: String?
+    /// The share of training pairs made of one of a picture's windows (as window matching embeds them) and a copy
+    /// of about the same part, edited (`PairSampler.windowViews`); absent means none, as every run before the
+    /// option trained.
+    public var windowViews: Double?
+    /// The model id of the weights training started from (`twindup train --initial-weights`); absent means the
+    /// seeded initialisation.
+    public var initialWeights: String?
 
     /// The shipped architecture with this run's options.
     public var architecture: TwinNetwork.Architecture { applyingOptions(to: .standard) }

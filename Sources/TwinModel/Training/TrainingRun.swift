@@ -13,6 +13,8 @@ public struct TrainingRun {
     /// Where decoded working pictures are cached between runs; nil decodes every time.
     public var cacheFolder: String?
     public var resume = false
+    /// Weights to start from instead of the seeded initialisation (tower and head, by name), when not resuming.
+    public var initialWeights: SafeTensors?
     /// Precision the default threshold must reach on validation pairs.
     public var targetPrecision = 0.99
     /// Share of bootstrap resamples of the validation pictures in which the default threshold must reach
@@ -72,6 +74,9 @@ public struct TrainingRun {
         if resume, let data = FileManager.default.contents(atPath: checkpointPath) {
             try trainer.resume(from: SafeTensors(decoding: [UInt8](data)))
             log("resumed from \(checkpointPath) at step \(trainer.step)")
+        } else if let initialWeights {
+            try trainer.network.load(SafeTensors(tensors: initialWeights.tensors))
+            log("starting from the weights of \(configuration.initialWeights ?? "an earlier model")")
         }
         let running = PairBenchmark(
             pictures: validation, maximumPictures: configuration.validationPictures, kinds: EditKind.allCases,

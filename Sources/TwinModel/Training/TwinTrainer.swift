@@ -39,7 +39,7 @@ public final class TwinTrainer {
         }
         network = TwinNetwork(architecture: architecture, head: head, seed: configuration.seed)
         optimizer = Adam(weightDecay: configuration.weightDecay)
-        sampler = PairSampler(pictures: training)
+        sampler = PairSampler(pictures: training, windowViewShare: configuration.windowViews ?? 0)
         schedule = LearningRateSchedule(
             base: configuration.learningRate, warmupSteps: configuration.warmupSteps,
             decay: .cosine(totalSteps: configuration.steps, minimum: configuration.minimumLearningRate))
