@@ -11,8 +11,9 @@ public final class ImageIndex {
     public let detector: TwinDetector
     /// One row per embedded file: its whole picture.
     public private(set) var matrix: EmbeddingMatrix
-    /// With window matching, one row per window of every file that has them; empty otherwise.
-    public private(set) var windowMatrix: EmbeddingMatrix
+    /// With window matching, one matrix per window place of the grid, each with a row for every file that has
+    /// windows (its window at that place); none otherwise.
+    public private(set) var windowMatrices: [EmbeddingMatrix]
     public var decoder = ImageDecoder()
     /// The writer lock when held for the index's whole life (the daemon); otherwise each write takes it.
     private var heldLock: IndexWriterLock?
@@ -28,7 +29,8 @@ public final class ImageIndex {
         self.detector = detector
         store = try IndexStore(path: path, modelID: detector.modelID, adoptingModel: adoptingModel)
         matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
-        windowMatrix = try store.loadWindowMatrix(width: detector.architecture.embeddingWidth)
+        windowMatrices = try store.loadWindowMatrices(
+            width: detector.architecture.embeddingWidth, windowsPerFile: Self.windowsPerFile(of: detector))
         try refreshDismissals()
     }
 
@@ -50,8 +52,9 @@ public final class ImageIndex {
     }
 
     /// Indexed files whose distance to `picture` is within `radius`, nearest first, ties by id: whole against
-    /// whole, and with window matching also whole against the stored windows and each window against the stored
-    /// wholes (never window against window), plus the matching's penalty, each file at its closest distance
+    /// whole, and with window matching also whole against the stored windows, each window against the stored
+    /// wholes and, with an aligned penalty, each window against the stored windows at its place (never windows at
+    /// different places), plus the matching's penalties, each file at its closest distance
     /// (`TwinDetector.closestDistance`).
     public func matches(of picture: WindowedEmbedding, within radius: Float, threads: Int) -> [Neighbor] {
         var closest = ClosestPerFile()
@@ -59,12 +62,16 @@ public final class ImageIndex {
         let penalty = windowPenalty
         if radius >= penalty {
             let windowRadius = radius - penalty
-            if windowMatrix.count > 0 {
-                closest.take(
-                    windowMatrix.search(within: windowRadius, of: picture.whole, threads: threads), adding: penalty)
+            for windows in windowMatrices where windows.count > 0 {
+                closest.take(windows.search(within: windowRadius, of: picture.whole, threads: threads), adding: penalty)
             }
             for window in picture.windows {
                 closest.take(matrix.search(within: windowRadius, of: window, threads: threads), adding: penalty)
+            }
+        }
+        if let aligned = alignedWindowPenalty, radius >= aligned, picture.windows.count == windowMatrices.count {
+            for (window, windows) in zip(picture.windows, windowMatrices) where windows.count > 0 {
+                closest.take(windows.search(within: radius - aligned, of: window, threads: threads), adding: aligned)
             }
         }
         return closest.neighbors.filter { $0.distance <= radius }
@@ -73,17 +80,30 @@ public final class ImageIndex {
     /// What a distance through a window adds (`WindowMatching.penalty`).
     var windowPenalty: Float { Float(detector.windowMatching?.penalty ?? 0) }
 
+    /// What a distance between windows at the same place adds (`WindowMatching.alignedPenalty`); nil: such
+    /// windows are not compared.
+    var alignedWindowPenalty: Float? { detector.windowMatching?.alignedPenalty.map { Float($0) } }
+
+    /// The windows `detector` embeds per picture: the window matrices the index keeps.
+    static func windowsPerFile(of detector: TwinDetector) -> Int {
+        detector.windowMatching.map { $0.perAxis * $0.perAxis } ?? 0
+    }
+
     /// The `k` indexed files nearest to `picture` by the distance `matches` uses.
     public func nearest(_ k: Int, to picture: WindowedEmbedding) -> [Neighbor] {
         var closest = ClosestPerFile()
         // A file's closest distance comes from one of the searches, and fewer than k files are nearer in that
-        // search: the k nearest of each (of each file's windows in the window matrix) hold the k nearest overall.
+        // search: the k nearest of each hold the k nearest overall.
         closest.take(matrix.nearest(k, to: picture.whole))
-        if windowMatrix.count > 0 {
-            let windowsPerFile = detector.windowMatching.map { $0.perAxis * $0.perAxis } ?? 1
-            closest.take(windowMatrix.nearest(k * windowsPerFile, to: picture.whole), adding: windowPenalty)
+        for windows in windowMatrices where windows.count > 0 {
+            closest.take(windows.nearest(k, to: picture.whole), adding: windowPenalty)
         }
         for window in picture.windows { closest.take(matrix.nearest(k, to: window), adding: windowPenalty) }
+        if let aligned = alignedWindowPenalty, picture.windows.count == windowMatrices.count {
+            for (window, windows) in zip(picture.windows, windowMatrices) where windows.count > 0 {
+                closest.take(windows.nearest(k, to: window), adding: aligned)
+            }
+        }
         return Array(closest.neighbors.prefix(k))
     }
 
@@ -142,7 +162,7 @@ public final class ImageIndex {
     /// Takes the files' rows, whole and window, out of the search (file ids can be used again by later files).
     func replaceMatrixRows(removing ids: Set<Int64>) {
         matrix.remove(ids: ids)
-        windowMatrix.remove(ids: ids)
+        for place in windowMatrices.indices { windowMatrices[place].remove(ids: ids) }
     }
 
     /// Runs `body`, which changes the matrix ahead of the store; if it fails, the matrix is reloaded from the store
@@ -150,7 +170,8 @@ public final class ImageIndex {
     func keepingMatrixInStep<Result>(_ body: () throws -> Result) throws -> Result {
         if matrixNeedsReload {
             matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
-            windowMatrix = try store.loadWindowMatrix(width: detector.architecture.embeddingWidth)
+            windowMatrices = try store.loadWindowMatrices(
+                width: detector.architecture.embeddingWidth, windowsPerFile: Self.windowsPerFile(of: detector))
             matrixNeedsReload = false
         }
         do {
@@ -165,8 +186,10 @@ public final class ImageIndex {
         matrix.append(id: id, embedding: embedding)
         guard let windowEmbeddings else { return }
         let width = matrix.width
-        for start in stride(from: 0, to: windowEmbeddings.count, by: width) {
-            windowMatrix.append(id: id, embedding: Array(windowEmbeddings[start..<(start + width)]))
+        precondition(windowEmbeddings.count == windowMatrices.count * width, "one window per place of the grid")
+        for place in windowMatrices.indices {
+            windowMatrices[place].append(
+                id: id, embedding: Array(windowEmbeddings[(place * width)..<((place + 1) * width)]))
         }
     }
 }

@@ -110,22 +110,25 @@ public final class IndexStore: Sendable {
 
     /// Every row embedded by this model, in id order, as a search matrix.
     public func loadMatrix(width: Int) throws(IndexError) -> EmbeddingMatrix {
-        try loadMatrix(column: "embedding", width: width, oneRowPerFile: true)
+        try loadMatrices(column: "embedding", width: width, rowsPerFile: 1)[0]
     }
 
-    /// The window embeddings of every row embedded by this model that has them, in id order, as a search matrix
-    /// with one row per window (the rows of one file share its id).
-    public func loadWindowMatrix(width: Int) throws(IndexError) -> EmbeddingMatrix {
-        try loadMatrix(column: "window_embeddings", width: width, oneRowPerFile: false)
+    /// The window embeddings of every row embedded by this model that has them, in id order, as one search matrix
+    /// per window place (`windowsPerFile` of them, in the grid's order): a file's window k is a row of matrix k.
+    public func loadWindowMatrices(width: Int, windowsPerFile: Int) throws(IndexError) -> [EmbeddingMatrix] {
+        guard windowsPerFile > 0 else { return [] }
+        return try loadMatrices(column: "window_embeddings", width: width, rowsPerFile: windowsPerFile)
     }
 
-    /// The blobs of `column` of every row embedded by this model that has one, in id order, as search-matrix rows
-    /// of `width` little-endian floats: exactly one per blob (`oneRowPerFile`), or any whole number of them.
-    private func loadMatrix(column: String, width: Int, oneRowPerFile: Bool) throws(IndexError) -> EmbeddingMatrix {
+    /// The blobs of `column` of every row embedded by this model that has one, in id order, as `rowsPerFile`
+    /// search matrices: each blob holds `rowsPerFile` rows of `width` little-endian floats, its row k going to
+    /// matrix k.
+    private func loadMatrices(column: String, width: Int, rowsPerFile: Int) throws(IndexError) -> [EmbeddingMatrix] {
         try guarded {
             try pool.read { db in
-                var matrix = EmbeddingMatrix(width: width)
-                if oneRowPerFile { matrix.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM file") ?? 0) }
+                var matrices = [EmbeddingMatrix](repeating: EmbeddingMatrix(width: width), count: rowsPerFile)
+                let files = try Int.fetchOne(db, sql: "SELECT count(*) FROM file") ?? 0
+                for place in matrices.indices { matrices[place].reserveCapacity(files) }
                 let cursor = try Row.fetchCursor(
                     db,
                     sql: "SELECT id, \(column) FROM file WHERE model_id = ? AND \(column) IS NOT NULL ORDER BY id",
@@ -135,17 +138,18 @@ public final class IndexStore: Sendable {
                     let id: Int64 = row[0]
                     try row.withUnsafeData(atIndex: 1) { data in
                         let count = data?.count ?? 0
-                        guard let data, oneRowPerFile ? count == rowBytes : count > 0 && count % rowBytes == 0 else {
+                        guard let data, count == rowBytes * rowsPerFile else {
                             throw IndexError(
                                 .corrupt, path: path,
-                                cause: oneRowPerFile
+                                cause: rowsPerFile == 1
                                     ? "file row \(id) has an embedding of \(count) bytes, expected \(rowBytes)"
-                                    : "file row \(id) has window embeddings of \(count) bytes, not a multiple of \(rowBytes)"
-                            )
+                                    : "file row \(id) has window embeddings of \(count) bytes, expected "
+                                        + "\(rowsPerFile) × \(rowBytes)")
                         }
                         data.withUnsafeBytes { bytes in
-                            for start in stride(from: 0, to: bytes.count, by: rowBytes) {
-                                matrix.append(
+                            for place in 0..<rowsPerFile {
+                                let start = place * rowBytes
+                                matrices[place].append(
                                     id: id,
                                     littleEndianBytes: UnsafeRawBufferPointer(
                                         rebasing: bytes[start..<(start + rowBytes)]))
@@ -153,7 +157,7 @@ public final class IndexStore: Sendable {
                         }
                     }
                 }
-                return matrix
+                return matrices
             }
         }
     }

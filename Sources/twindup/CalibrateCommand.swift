@@ -41,6 +41,10 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "Added to every distance through a window: a window match must be that much closer than the wholes.")
     var windowPenalty: Double = WindowMatching.shippedPenalty
 
+    @Option(
+        help: "Added to the distance between two windows at the same place, one of each picture (inf: not compared).")
+    var alignedWindowPenalty: Double = WindowMatching.shippedAlignedPenalty
+
     @Option(help: "Seed of the validation benchmark, the negative sample and the threshold's resamples.")
     var seed: UInt64 = 1
 
@@ -57,6 +61,9 @@ struct CalibrateCommand: AsyncParsableCommand {
         }
         guard windowPenalty >= 0 && windowPenalty.isFinite else {
             throw ValidationError("--window-penalty must be a distance of 0 or more")
+        }
+        guard alignedWindowPenalty >= 0 && !alignedWindowPenalty.isNaN else {
+            throw ValidationError("--aligned-window-penalty must be a distance of 0 or more, or inf")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
@@ -77,8 +84,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         let validation = try trainingData.pictures(.validation, sameSource: sameSource, threads: threads)
         let grid = WindowGrid(perAxis: windows, side: windowSide)
         let result = try WindowCalibration.fit(
-            detector: detector, validation: validation, grid: grid, penalty: windowPenalty, seed: seed,
-            threads: threads)
+            detector: detector, validation: validation, grid: grid, penalty: windowPenalty,
+            alignedPenalty: alignedWindowPenalty.isFinite ? alignedWindowPenalty : nil, seed: seed, threads: threads)
         let updated = WindowCalibration.applying(result.matching, to: weights, result: result)
         try updated.write(to: URL(fileURLWithPath: out))
         print(result.line(grid: grid))

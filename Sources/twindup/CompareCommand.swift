@@ -66,7 +66,8 @@ struct CompareCommand: AsyncParsableCommand {
         case .json:
             var fields = [
                 "\"probability\":\(ProbabilityText.format(probability))", "\"duplicate\":\(duplicate)",
-                "\"threshold\":\(ProbabilityText.format(cutoff))",
+                // Exact, not rounded for reading: a script compares probabilities against it.
+                "\"threshold\":\(cutoff)",
             ]
             if let suggestion {
                 fields += [

@@ -61,11 +61,21 @@ struct EvalCommand: AsyncParsableCommand {
     var windowPenalty: Float?
 
     @Option(
+        help: "With --windows N: added to the distance between two windows at the same place (default: not compared).")
+    var alignedWindowPenalty: Float?
+
+    @Option(
         help: """
             With --windows N: score the benchmark at each of these window penalties (comma-separated), print one \
             line of ranking figures each and nothing else.
             """)
     var windowPenalties: String?
+
+    @Option(
+        help:
+            "With --window-penalties: also match each window against the other's window at the same place, at these penalties."
+    )
+    var alignedWindowPenalties: String?
 
     @Option(help: "Threads.")
     var threads: Int = 2
@@ -78,6 +88,12 @@ struct EvalCommand: AsyncParsableCommand {
         guard windows.map({ (0...5).contains($0) }) ?? true else { throw ValidationError("--windows must be 0 to 5") }
         guard windowSide > 0.2 && windowSide < 1 else {
             throw ValidationError("--window-side must be above 0.2 and below 1")
+        }
+        guard windowPenalty.map({ $0 >= 0 && $0.isFinite }) ?? true else {
+            throw ValidationError("--window-penalty must be a distance of 0 or more")
+        }
+        guard alignedWindowPenalty.map({ $0 >= 0 && !$0.isNaN }) ?? true else {
+            throw ValidationError("--aligned-window-penalty must be a distance of 0 or more, or inf")
         }
         guard windowInputSide.map({ (16...512).contains($0) }) ?? true else {
             throw ValidationError("--window-input-side must be 16 to 512")
@@ -96,9 +112,15 @@ struct EvalCommand: AsyncParsableCommand {
                 }
                 return value
             }
+            let aligned = try (alignedWindowPenalties ?? "inf").split(separator: ",").map { text in
+                guard let value = Float(text), value >= 0 else {
+                    throw ValidationError("--aligned-window-penalties: \(text) is not a distance ≥ 0")
+                }
+                return value
+            }
             for line in try EvaluationReport.penaltySweep(
                 detector: detector, pictures: pictures, seed: seed, threads: threads, windows: grid,
-                penalties: penalties)
+                penalties: penalties, alignedPenalties: aligned)
             {
                 print(line)
             }
@@ -106,7 +128,8 @@ struct EvalCommand: AsyncParsableCommand {
         }
         let report = try EvaluationReport.run(
             detector: detector, pictures: pictures, seed: seed, threads: threads, hardest: hardest,
-            windows: grid ?? detector.windowMatching?.grid, windowPenalty: grid == nil ? nil : (windowPenalty ?? 0))
+            windows: grid ?? detector.windowMatching?.grid, windowPenalty: grid == nil ? nil : (windowPenalty ?? 0),
+            alignedWindowPenalty: grid == nil ? nil : (alignedWindowPenalty ?? .infinity))
         print(report.table)
         if let json { try report.json.write(toFile: json, atomically: true, encoding: .utf8) }
         if let chart { try report.chart.write(toFile: chart, atomically: true, encoding: .utf8) }

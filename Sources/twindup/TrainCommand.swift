@@ -91,6 +91,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Added to every distance through a window (with --windows; as `twindup calibrate`).")
     var windowPenalty: Double = WindowMatching.shippedPenalty
 
+    @Option(help: "Added to the distance between two windows at the same place (with --windows; inf: not compared).")
+    var alignedWindowPenalty: Double = WindowMatching.shippedAlignedPenalty
+
     @Option(
         help: """
             The share of training pairs made of a window of a picture and an edited copy of about the same part \
@@ -130,6 +133,9 @@ struct TrainCommand: AsyncParsableCommand {
         guard windowPenalty >= 0 && windowPenalty.isFinite else {
             throw ValidationError("--window-penalty must be a distance of 0 or more")
         }
+        guard alignedWindowPenalty >= 0 && !alignedWindowPenalty.isNaN else {
+            throw ValidationError("--aligned-window-penalty must be a distance of 0 or more, or inf")
+        }
         guard windowViews >= 0 && windowViews <= 0.9 else { throw ValidationError("--window-views must be 0 to 0.9") }
         // Recorded only when set, so that configurations of runs without them stay as they were.
         configuration.windowViews = windowViews > 0 ? windowViews : nil
@@ -146,6 +152,9 @@ struct TrainCommand: AsyncParsableCommand {
         // Off unless asked for: training with the links was measured and not kept (model card, Ablations).
         let links = try SameSourceLinks.named(sameSource ?? "none", manifest: manifest, manifestPath: manifestPath)
         configuration.sameSourceLinks = links.digest
+        // Checkpoints go beside --out from the first one on: make its folder now, not after the first steps.
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: out).deletingLastPathComponent(), withIntermediateDirectories: true)
         var startingWeights: SafeTensors?
         if let initialWeights {
             guard let data = FileManager.default.contents(atPath: initialWeights) else {
@@ -169,6 +178,7 @@ struct TrainCommand: AsyncParsableCommand {
         run.resume = resume
         run.windows = windows == 0 ? nil : WindowGrid(perAxis: windows, side: WindowMatching.shippedGrid.side)
         run.windowPenalty = windowPenalty
+        run.alignedWindowPenalty = alignedWindowPenalty.isFinite ? alignedWindowPenalty : nil
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let log: (String) -> Void = { line in
             let stamp = ISO8601DateFormatter().string(from: Date())

@@ -49,13 +49,19 @@ import TwinModel
 
             // Each file keeps its windows; reopened, the index searches them again.
             let windowsPerFile = grid.perAxis * grid.perAxis
-            #expect(index.matrix.count == 3 && index.windowMatrix.count == 3 * windowsPerFile)
+            #expect(index.matrix.count == 3 && index.windowMatrices.count == windowsPerFile)
+            #expect(index.windowMatrices.allSatisfy { $0.ids == index.matrix.ids })
             let reopened = try ImageIndex(path: indexPath, detector: detector)
-            #expect(reopened.windowMatrix.count == 3 * windowsPerFile)
-            #expect(reopened.windowMatrix.ids == index.windowMatrix.ids)
+            #expect(reopened.windowMatrices.count == windowsPerFile)
             let width = detector.architecture.embeddingWidth
-            for row in 0..<index.windowMatrix.count {
-                #expect(reopened.windowMatrix.embedding(atRow: row) == index.windowMatrix.embedding(atRow: row))
+            for (place, windows) in index.windowMatrices.enumerated() {
+                #expect(reopened.windowMatrices[place].ids == windows.ids)
+                for row in 0..<windows.count {
+                    #expect(reopened.windowMatrices[place].embedding(atRow: row) == windows.embedding(atRow: row))
+                    // Matrix k holds each file's window k, as stored.
+                    let stored = try #require(try reopened.store.file(id: windows.ids[row])?.windowEmbeddings)
+                    #expect(windows.embedding(atRow: row) == Array(stored[(place * width)..<((place + 1) * width)]))
+                }
             }
             let stored = try #require(try reopened.store.file(id: reopened.matrix.ids[0]))
             #expect(stored.windowEmbeddings?.count == windowsPerFile * width)
@@ -64,6 +70,48 @@ import TwinModel
             let nearest = try reopened.nearest(3, toFileAt: crop.path)
             #expect(nearest.map(\.path) == [crop, original, other].map { RawPath($0.path) }, "\(nearest)")
             #expect(abs(nearest[1].probability - probability) < 1e-4)
+        }
+    }
+
+    /// The index's searches give every file the closest distance the detector gives the pair
+    /// (`TwinDetector.closestDistance`: wholes, windows against wholes both ways, windows at the same place, with
+    /// the model's penalties), for a range search and for `query`'s nearest files alike.
+    @Test func theSearchesGiveEveryFileTheDetectorsClosestDistance() throws {
+        let detector = try IndexFixtures.detector()
+        #expect(detector.windowMatching?.alignedPenalty != nil, "the shipped model compares windows at one place")
+        try IndexFixtures.withScratch { folder in
+            let tree = folder.appendingPathComponent("tree")
+            try Self.writeHalfCrop(to: tree.appendingPathComponent("crop.jpg"))
+            for (number, picture) in [
+                "jpeg/testorig.jpg", "jpeg/testimgint.jpg", "jpeg/vgl_5674_0098.png", "jpeg/monkey16.png",
+                "png/pngsuite/basn2c08.png",
+            ].enumerated() {
+                try IndexFixtures.copy(
+                    picture, to: tree.appendingPathComponent("\(number)-\((picture as NSString).lastPathComponent)"))
+            }
+            let index = try ImageIndex(path: folder.appendingPathComponent("index.sqlite").path, detector: detector)
+            _ = try index.scan([tree.path], options: ScanOptions(threshold: detector.defaultThreshold))
+            let width = detector.architecture.embeddingWidth
+            var stored: [Int64: WindowedEmbedding] = [:]
+            for id in index.matrix.ids {
+                let file = try #require(try index.store.file(id: id))
+                let windows = try #require(file.windowEmbeddings)
+                stored[id] = WindowedEmbedding(
+                    whole: try #require(file.embedding),
+                    windows: stride(from: 0, to: windows.count, by: width).map { Array(windows[$0..<($0 + width)]) })
+            }
+            #expect(stored.count == 6)
+            for query in stored.values {
+                let everything = index.matches(of: query, within: 1e6, threads: 1)
+                let nearest = index.nearest(stored.count, to: query)
+                #expect(everything.count == stored.count && nearest.count == stored.count)
+                for found in everything + nearest {
+                    let expected = detector.closestDistance(query, try #require(stored[found.id]))
+                    #expect(
+                        abs(found.distance - expected) <= 1e-3 * max(1, expected),
+                        "file \(found.id): the index says \(found.distance), the detector \(expected)")
+                }
+            }
         }
     }
 
@@ -78,7 +126,7 @@ import TwinModel
             let files = try index.matrix.ids.map { try #require(try index.store.file(id: $0)) }
             #expect(files.count == 2)
             #expect(files[0].windowEmbeddings != nil && files[0].windowEmbeddings == files[1].windowEmbeddings)
-            #expect(Set(index.windowMatrix.ids) == Set(files.map(\.id)))
+            #expect(index.windowMatrices.allSatisfy { Set($0.ids) == Set(files.map(\.id)) })
         }
     }
 
@@ -92,15 +140,15 @@ import TwinModel
             try IndexFixtures.copy("jpeg/testorig.jpg", to: original)
             let index = try ImageIndex(path: folder.appendingPathComponent("index.sqlite").path, detector: detector)
             _ = try index.scan([tree.path], options: ScanOptions(threshold: detector.defaultThreshold))
-            #expect(index.windowMatrix.count > 0)
+            #expect(index.windowMatrices.allSatisfy { $0.count == 1 })
             #expect(try index.forget(RawPath(original.path)) == 1)
-            #expect(index.matrix.count == 0 && index.windowMatrix.count == 0)
+            #expect(index.matrix.count == 0 && index.windowMatrices.allSatisfy { $0.count == 0 })
             try FileManager.default.removeItem(at: original)
             // The crop alone: nothing left to match, whatever id it gets.
             try Self.writeHalfCrop(to: tree.appendingPathComponent("crop.jpg"))
             let findings = try scan(tree, index: index, reportURL: folder.appendingPathComponent("report.jsonl"))
             #expect(findings.isEmpty, "a file matched the windows of a forgotten one: \(findings)")
-            #expect(index.matrix.count == 1 && Set(index.windowMatrix.ids) == Set(index.matrix.ids))
+            #expect(index.matrix.count == 1 && index.windowMatrices.allSatisfy { $0.ids == index.matrix.ids })
         }
     }
 
@@ -120,7 +168,7 @@ import TwinModel
             }
             let adopted = try ImageIndex(path: indexPath, detector: whole, adoptingModel: true)
             _ = try adopted.reindex(options: ScanOptions(threshold: whole.defaultThreshold))
-            #expect(adopted.matrix.count == 1 && adopted.windowMatrix.count == 0)
+            #expect(adopted.matrix.count == 1 && adopted.windowMatrices.isEmpty)
             #expect(try adopted.store.file(id: adopted.matrix.ids[0])?.windowEmbeddings == nil)
         }
     }

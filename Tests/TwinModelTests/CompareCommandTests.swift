@@ -2,6 +2,7 @@ import Foundation
 import ImageIO
 import TestSupport
 import Testing
+import TwinModel
 
 /// `twindup compare` as users run it, with the shipped model.
 @Suite("twindup compare")
@@ -26,6 +27,9 @@ struct CompareCommandTests {
         let threshold = try #require(object["threshold"] as? Double)
         #expect(object["duplicate"] as? Bool == true)
         #expect(probability >= threshold && threshold > 0.5 && threshold < 1)
+        // The threshold in force, exactly: not rounded to the probability's digits.
+        let detector = try TwinDetector(contentsOf: try #require(TwinDetector.defaultModelPath()))
+        #expect(threshold == detector.defaultThreshold)
         #expect(Set([object["keep"] as? String, object["delete"] as? String]) == [photo, reencoded], "\(object)")
         #expect(object["reason"] is String, "\(object)")
         // An explicit threshold above the pair's probability turns the verdict.

@@ -27,6 +27,9 @@ import TwinModel
         // The shipped model matches a 3×3 grid of windows of 0.8 side, with its own calibration and threshold.
         let matching = try #require(detector.windowMatching)
         #expect(matching.perAxis == 3 && matching.side == 0.8 && matching.scale > 0)
+        // Windows also meet the other picture's window at the same place, at the penalties chosen on validation.
+        #expect(matching.penalty == WindowMatching.shippedPenalty)
+        #expect(matching.alignedPenalty == WindowMatching.shippedAlignedPenalty)
         #expect(detector.defaultThreshold == matching.threshold)
         // The id is the hash of the tensors and the window matching: a file whose weights or matching were changed
         // would not carry it. The whole-picture id is the tensors' alone.

@@ -63,4 +63,16 @@ import TwinModel
         let plain = WindowedEmbedding(whole: [0, 0], windows: [])
         #expect(WindowedEmbedding.closestDistance(plain, WindowedEmbedding(whole: [1, 2], windows: [])) == 3)
     }
+
+    @Test func alignedWindowsAreComparedOnlyAtTheSamePlaceWithTheirPenalty() {
+        // Wholes 20 apart, every whole-to-window distance at least 40; the windows at place 0 are 2 apart, those
+        // at place 1 are 1 apart, and window 0 of one against window 1 of the other is 0 apart (never compared).
+        let first = WindowedEmbedding(whole: [0, 0], windows: [[0, 40], [1, 40]])
+        let second = WindowedEmbedding(whole: [20, 0], windows: [[0, 42], [0, 40]])
+        #expect(WindowedEmbedding.closestDistance(first, second, windowPenalty: 1) == 20)
+        #expect(WindowedEmbedding.closestDistance(first, second, windowPenalty: 1, alignedWindowPenalty: 1.5) == 2.5)
+        #expect(WindowedEmbedding.closestDistance(second, first, windowPenalty: 1, alignedWindowPenalty: 1.5) == 2.5)
+        // A penalty larger than the gain leaves the wholes in charge.
+        #expect(WindowedEmbedding.closestDistance(first, second, windowPenalty: 1, alignedWindowPenalty: 19) == 20)
+    }
 }

@@ -58,6 +58,21 @@ import TwinModel
         #expect(restored.metadata.keys.allSatisfy { !$0.hasPrefix(WindowMatching.metadataKey) })
     }
 
+    /// Matching written before aligned windows existed reads as before (no aligned comparison) and keeps its
+    /// metadata and id; with an aligned penalty the id is another, and a negative one is refused.
+    @Test func theAlignedPenaltyIsOptionalAndPartOfTheId() throws {
+        let before = #"{"bias":20,"penalty":1,"perAxis":2,"scale":2,"side":0.75,"threshold":0.9}"#
+        let old = try #require(WindowMatching(metadataValue: before))
+        #expect(old.alignedPenalty == nil && old.metadataValue == before)
+        var aligned = old
+        aligned.alignedPenalty = 0.75
+        let reread = try #require(WindowMatching(metadataValue: aligned.metadataValue))
+        #expect(reread == aligned && reread.alignedPenalty == 0.75)
+        #expect(aligned.modelID(for: weights, version: "1.0") != old.modelID(for: weights, version: "1.0"))
+        aligned.alignedPenalty = -1
+        #expect(WindowMatching(metadataValue: aligned.metadataValue) == nil)
+    }
+
     @Test func unreadableWindowMatchingIsRefusedByName() throws {
         var broken = weights
         broken.metadata[WindowMatching.metadataKey] = #"{"perAxis":3,"side":0.8,"bias":1,"scale":-1,"threshold":0.9}"#

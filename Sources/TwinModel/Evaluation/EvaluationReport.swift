@@ -49,14 +49,16 @@ public struct EvaluationReport: Sendable, Codable {
 
     public static func run(
         detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, hardest: Int = 0,
-        windows: WindowGrid? = nil, windowPenalty: Float? = nil
+        windows: WindowGrid? = nil, windowPenalty: Float? = nil, alignedWindowPenalty: Float? = nil
     ) throws -> EvaluationReport {
         let embedded = try WindowedBenchmark(
             detector: detector, pictures: pictures, seed: seed, threads: threads, windows: windows)
         let benchmark = embedded.benchmark
         // Every (original, copy) score once, up front: the metrics, the false-pair count and the extremes all read it.
         let distances = embedded.closestDistances(
-            windowPenalty: windowPenalty ?? Float(detector.windowMatching?.penalty ?? 0), threads: threads)
+            windowPenalty: windowPenalty ?? Float(detector.windowMatching?.penalty ?? 0),
+            alignedWindowPenalty: alignedWindowPenalty ?? Float(detector.windowMatching?.alignedPenalty ?? .infinity),
+            threads: threads)
         let probabilities = distances.map { $0.map(detector.probability(distance:)) }
         let modelScore = { (original: Int, edited: Int) in probabilities[original][edited] }
         let modelMetrics = PairMetrics(pairs: benchmark.scoredPairs(modelScore))
@@ -95,12 +97,14 @@ public struct EvaluationReport: Sendable, Codable {
     /// recall at precision 0.99 per edit kind. For choosing a window matching's penalty on validation pictures.
     public static func penaltySweep(
         detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, windows: WindowGrid,
-        penalties: [Float]
+        penalties: [Float], alignedPenalties: [Float] = [.infinity]
     ) throws -> [String] {
         let embedded = try WindowedBenchmark(
             detector: detector, pictures: pictures, seed: seed, threads: threads, windows: windows)
-        return penalties.map { penalty in
-            let distances = embedded.closestDistances(windowPenalty: penalty, threads: threads)
+        let settings = penalties.flatMap { penalty in alignedPenalties.map { (penalty, $0) } }
+        return settings.map { penalty, alignedPenalty in
+            let distances = embedded.closestDistances(
+                windowPenalty: penalty, alignedWindowPenalty: alignedPenalty, threads: threads)
             let metrics = PairMetrics(pairs: embedded.benchmark.scoredPairs { -Double(distances[$0][$1]) })
             let summary = summarise(name: "penalty", metrics: metrics, probabilities: false)
             let kinds = EditKind.allCases.map { kind in
@@ -108,7 +112,8 @@ public struct EvaluationReport: Sendable, Codable {
                     + String(format: "%.3f", summary.atPrecision["0.99"]?.recallByKind[kind.rawValue] ?? 0)
             }
             return String(
-                format: "penalty %.2f: AP %.4f, R@P0.99 %.4f, R@P0.999 %.4f; ", penalty, summary.averagePrecision,
+                format: "penalty %.2f aligned %.2f: AP %.4f, R@P0.99 %.4f, R@P0.999 %.4f; ", penalty,
+                alignedPenalty, summary.averagePrecision,
                 summary.atPrecision["0.99"]?.recall ?? 0, summary.atPrecision["0.999"]?.recall ?? 0)
                 + kinds.joined(separator: ", ")
         }

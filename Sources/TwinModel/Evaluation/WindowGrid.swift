@@ -87,12 +87,21 @@ public struct WindowedEmbedding: Sendable {
     /// A distance through a window counts `windowPenalty` more: a window match must be that much closer than the
     /// wholes to decide the pair, so that distinct pictures that merely share a region (two skies) meet less often.
     public static func closestDistance(
-        _ first: WindowedEmbedding, _ second: WindowedEmbedding, windowPenalty: Float = 0
+        _ first: WindowedEmbedding, _ second: WindowedEmbedding, windowPenalty: Float = 0,
+        alignedWindowPenalty: Float = .infinity
     ) -> Float {
         var throughWindow = Float.infinity
         for window in second.windows { throughWindow = min(throughWindow, TwinDetector.distance(first.whole, window)) }
         for window in first.windows { throughWindow = min(throughWindow, TwinDetector.distance(window, second.whole)) }
-        return min(TwinDetector.distance(first.whole, second.whole), throughWindow + windowPenalty)
+        var aligned = Float.infinity
+        if alignedWindowPenalty.isFinite, first.windows.count == second.windows.count {
+            for (window, other) in zip(first.windows, second.windows) {
+                aligned = min(aligned, TwinDetector.distance(window, other))
+            }
+        }
+        return min(
+            TwinDetector.distance(first.whole, second.whole), throughWindow + windowPenalty,
+            aligned + alignedWindowPenalty)
     }
 }
 
@@ -152,10 +161,13 @@ struct WindowedBenchmark {
     }
 
     /// The closest distance (`WindowedEmbedding.closestDistance`) of every (original, copy), by original.
-    func closestDistances(windowPenalty: Float, threads: Int) -> [[Float]] {
+    func closestDistances(windowPenalty: Float, alignedWindowPenalty: Float = .infinity, threads: Int) -> [[Float]] {
         let (originals, edited) = (self.originals, self.edited)
         return concurrentMap(Array(originals.indices), threads: threads) { original in
-            edited.map { WindowedEmbedding.closestDistance(originals[original], $0, windowPenalty: windowPenalty) }
+            edited.map {
+                WindowedEmbedding.closestDistance(
+                    originals[original], $0, windowPenalty: windowPenalty, alignedWindowPenalty: alignedWindowPenalty)
+            }
         }
     }
 }

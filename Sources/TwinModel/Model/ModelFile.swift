@@ -128,7 +128,9 @@ public final class TwinDetector {
 
     /// The distance `probability(distance:)` reads for two windowed embeddings, with this detector's penalty.
     public func closestDistance(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Float {
-        WindowedEmbedding.closestDistance(first, second, windowPenalty: Float(windowMatching?.penalty ?? 0))
+        WindowedEmbedding.closestDistance(
+            first, second, windowPenalty: Float(windowMatching?.penalty ?? 0),
+            alignedWindowPenalty: Float(windowMatching?.alignedPenalty ?? .infinity))
     }
 
     /// The scaled embedding of `image` and, with window matching, those of its windows.

@@ -4,10 +4,10 @@ import NeuralNet
 
 /// How a model matches pictures that are crops or framed copies of each other: besides the whole picture, every
 /// picture is embedded as a grid of windows (`WindowGrid`), and a pair is scored by its closest distance of whole
-/// against whole, whole against a window of the other, or a window against the other whole
-/// (`WindowedEmbedding.closestDistance`).
+/// against whole, whole against a window of the other, a window against the other whole, or (with an aligned
+/// penalty) a window against the other's window at the same place (`WindowedEmbedding.closestDistance`).
 ///
-/// The closest of nineteen distances is smaller than the whole-to-whole distance the head was fitted on, so it
+/// The closest of nineteen (or 28) distances is smaller than the whole-to-whole distance the head was fitted on, so it
 /// has its own calibration, fitted on validation pairs scored this way (`WindowCalibration`): p = σ(bias −
 /// scale·d), and its own default threshold. Stored in the model file's metadata under `window_matching`.
 public struct WindowMatching: Sendable, Equatable, Codable {
@@ -15,6 +15,9 @@ public struct WindowMatching: Sendable, Equatable, Codable {
     public var side: Double
     /// Added to every distance through a window (`WindowedEmbedding.closestDistance`).
     public var penalty: Double
+    /// Added to the distance between two windows at the same place, one of each picture; nil: windows at the same
+    /// place are not compared (the matching of files written before this existed).
+    public var alignedPenalty: Double?
     public var bias: Double
     public var scale: Double
     /// The default threshold for pairs scored this way, chosen on validation as the whole-picture one is.
@@ -23,12 +26,17 @@ public struct WindowMatching: Sendable, Equatable, Codable {
     public static let metadataKey = "window_matching"
     /// The shipped model's grid and penalty, chosen on validation pictures (model card, "Window matching").
     public static let shippedGrid = WindowGrid(perAxis: 3, side: 0.8)
-    public static let shippedPenalty = 1.0
+    public static let shippedPenalty = 0.5
+    public static let shippedAlignedPenalty = 0.75
 
-    public init(perAxis: Int, side: Double, penalty: Double = 0, bias: Double, scale: Double, threshold: Double) {
+    public init(
+        perAxis: Int, side: Double, penalty: Double = 0, alignedPenalty: Double? = nil, bias: Double, scale: Double,
+        threshold: Double
+    ) {
         self.perAxis = perAxis
         self.side = side
         self.penalty = penalty
+        self.alignedPenalty = alignedPenalty
         self.bias = bias
         self.scale = scale
         self.threshold = threshold
@@ -59,6 +67,7 @@ public struct WindowMatching: Sendable, Equatable, Codable {
         guard let decoded = try? JSONDecoder().decode(Self.self, from: Data(metadataValue.utf8)),
             (1...5).contains(decoded.perAxis), decoded.side > 0.2 && decoded.side < 1, decoded.scale > 0,
             decoded.penalty >= 0, decoded.penalty.isFinite,
+            decoded.alignedPenalty.map({ $0 >= 0 && $0.isFinite }) ?? true,
             decoded.scale.isFinite, decoded.bias.isFinite, decoded.threshold > 0 && decoded.threshold < 1
         else { return nil }
         self = decoded

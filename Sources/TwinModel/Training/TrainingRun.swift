@@ -28,6 +28,7 @@ public struct TrainingRun {
     /// The window grid whose matching is fitted after the head (`WindowCalibration`); nil: whole pictures only.
     public var windows: WindowGrid?
     public var windowPenalty = WindowMatching.shippedPenalty
+    public var alignedWindowPenalty: Double? = WindowMatching.shippedAlignedPenalty
 
     public init(
         configuration: TrainingConfiguration, manifest: TrainingManifest, imagesFolder: String, outputPath: String
@@ -243,8 +244,7 @@ public struct TrainingRun {
             let detector = try TwinDetector(weights: weights, source: outputPath, usingWindows: false)
             let fit = try WindowCalibration.fit(
                 detector: detector, validation: validation, grid: windows, penalty: windowPenalty,
-                seed: configuration.seed,
-                threads: configuration.threads)
+                alignedPenalty: alignedWindowPenalty, seed: configuration.seed, threads: configuration.threads)
             log(fit.line(grid: windows))
             weights = WindowCalibration.applying(fit.matching, to: weights, result: fit)
         }
