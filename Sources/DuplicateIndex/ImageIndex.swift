@@ -86,7 +86,7 @@ public final class ImageIndex {
 
     /// The windows `detector` embeds per picture: the window matrices the index keeps.
     static func windowsPerFile(of detector: TwinDetector) -> Int {
-        detector.windowMatching.map { $0.perAxis * $0.perAxis } ?? 0
+        detector.windowMatching?.grid.count ?? 0
     }
 
     /// The `k` indexed files nearest to `picture` by the distance `matches` uses.

@@ -38,12 +38,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "Each window's width and height as a fraction of the picture's.")
     var windowSide: Double = WindowMatching.shippedGrid.side
 
-    @Option(help: "Added to every distance through a window: a window match must be that much closer than the wholes.")
-    var windowPenalty: Double = WindowMatching.shippedPenalty
-
-    @Option(
-        help: "Added to the distance between two windows at the same place, one of each picture (inf: not compared).")
-    var alignedWindowPenalty: Double = WindowMatching.shippedAlignedPenalty
+    @OptionGroup var penalties: WindowPenaltyOptions
 
     @Option(help: "Seed of the validation benchmark, the negative sample and the threshold's resamples.")
     var seed: UInt64 = 1
@@ -59,21 +54,12 @@ struct CalibrateCommand: AsyncParsableCommand {
         guard windowSide > 0.2 && windowSide < 1 else {
             throw ValidationError("--window-side must be above 0.2 and below 1")
         }
-        guard windowPenalty >= 0 && windowPenalty.isFinite else {
-            throw ValidationError("--window-penalty must be a distance of 0 or more")
-        }
-        guard alignedWindowPenalty >= 0 && !alignedWindowPenalty.isNaN else {
-            throw ValidationError("--aligned-window-penalty must be a distance of 0 or more, or inf")
-        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
         let modelPath = try ModelLocation.resolve(model)
-        guard let bytes = FileManager.default.contents(atPath: modelPath) else {
-            throw ValidationError("\(modelPath): cannot be read")
-        }
-        let weights = try SafeTensors(decoding: [UInt8](bytes))
+        let weights = try TwinDetector.weights(contentsOf: modelPath)
         let detector = try TwinDetector(weights: weights, source: modelPath, usingWindows: false)
         guard windows > 0 else {
             let updated = WindowCalibration.applying(nil, to: weights, result: nil)
@@ -84,8 +70,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         let validation = try trainingData.pictures(.validation, sameSource: sameSource, threads: threads)
         let grid = WindowGrid(perAxis: windows, side: windowSide)
         let result = try WindowCalibration.fit(
-            detector: detector, validation: validation, grid: grid, penalty: windowPenalty,
-            alignedPenalty: alignedWindowPenalty.isFinite ? alignedWindowPenalty : nil, seed: seed, threads: threads)
+            detector: detector, validation: validation, grid: grid, penalty: penalties.windowPenalty,
+            alignedPenalty: penalties.alignedPenalty, seed: seed, threads: threads)
         let updated = WindowCalibration.applying(result.matching, to: weights, result: result)
         try updated.write(to: URL(fileURLWithPath: out))
         print(result.line(grid: grid))

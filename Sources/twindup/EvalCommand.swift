@@ -106,18 +106,16 @@ struct EvalCommand: AsyncParsableCommand {
         let pictures = try trainingData.pictures(chosenSplit, sameSource: sameSource, threads: threads)
         if let windowPenalties {
             guard let grid else { throw ValidationError("--window-penalties needs --windows N") }
-            let penalties = try windowPenalties.split(separator: ",").map { text in
-                guard let value = Float(text), value >= 0 else {
-                    throw ValidationError("--window-penalties: \(text) is not a distance ≥ 0")
+            func distances(_ list: String, option: String) throws -> [Float] {
+                try list.split(separator: ",").map { text in
+                    guard let value = Float(text), value >= 0 else {
+                        throw ValidationError("--\(option): \(text) is not a distance ≥ 0")
+                    }
+                    return value
                 }
-                return value
             }
-            let aligned = try (alignedWindowPenalties ?? "inf").split(separator: ",").map { text in
-                guard let value = Float(text), value >= 0 else {
-                    throw ValidationError("--aligned-window-penalties: \(text) is not a distance ≥ 0")
-                }
-                return value
-            }
+            let penalties = try distances(windowPenalties, option: "window-penalties")
+            let aligned = try distances(alignedWindowPenalties ?? "inf", option: "aligned-window-penalties")
             for line in try EvaluationReport.penaltySweep(
                 detector: detector, pictures: pictures, seed: seed, threads: threads, windows: grid,
                 penalties: penalties, alignedPenalties: aligned)

@@ -88,11 +88,8 @@ struct TrainCommand: AsyncParsableCommand {
             """)
     var windows: Int = WindowMatching.shippedGrid.perAxis
 
-    @Option(help: "Added to every distance through a window (with --windows; as `twindup calibrate`).")
-    var windowPenalty: Double = WindowMatching.shippedPenalty
-
-    @Option(help: "Added to the distance between two windows at the same place (with --windows; inf: not compared).")
-    var alignedWindowPenalty: Double = WindowMatching.shippedAlignedPenalty
+    /// With --windows, as `twindup calibrate` takes them.
+    @OptionGroup var penalties: WindowPenaltyOptions
 
     @Option(
         help: """
@@ -130,12 +127,6 @@ struct TrainCommand: AsyncParsableCommand {
         // option existed still match.
         configuration.inputSide = inputSide == TwinNetwork.Architecture.standard.inputSide ? nil : inputSide
         guard (0...5).contains(windows) else { throw ValidationError("--windows must be 0 to 5") }
-        guard windowPenalty >= 0 && windowPenalty.isFinite else {
-            throw ValidationError("--window-penalty must be a distance of 0 or more")
-        }
-        guard alignedWindowPenalty >= 0 && !alignedWindowPenalty.isNaN else {
-            throw ValidationError("--aligned-window-penalty must be a distance of 0 or more, or inf")
-        }
         guard windowViews >= 0 && windowViews <= 0.9 else { throw ValidationError("--window-views must be 0 to 0.9") }
         // Recorded only when set, so that configurations of runs without them stay as they were.
         configuration.windowViews = windowViews > 0 ? windowViews : nil
@@ -155,20 +146,11 @@ struct TrainCommand: AsyncParsableCommand {
         // Checkpoints go beside --out from the first one on: make its folder now, not after the first steps.
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: out).deletingLastPathComponent(), withIntermediateDirectories: true)
-        var startingWeights: SafeTensors?
-        if let initialWeights {
-            guard let data = FileManager.default.contents(atPath: initialWeights) else {
-                throw ValidationError("--initial-weights: \(initialWeights) cannot be read")
-            }
-            do {
-                startingWeights = try SafeTensors(decoding: [UInt8](data))
-            } catch {
-                throw ValidationError("--initial-weights: \(initialWeights): \(error)")
-            }
-            let metadata = startingWeights?.metadata ?? [:]
+        let startingWeights = try initialWeights.map(TwinDetector.weights(contentsOf:))
+        if let startingWeights {
             configuration.initialWeights =
-                metadata["whole_model_id"] ?? metadata["model_id"]
-                ?? TwinDetector.modelID(for: startingWeights!, version: "unknown")
+                startingWeights.metadata["whole_model_id"] ?? startingWeights.metadata["model_id"]
+                ?? TwinDetector.modelID(for: startingWeights, version: "unknown")
         }
         var run = TrainingRun(
             configuration: configuration, manifest: manifest, imagesFolder: trainingData.data, outputPath: out)
@@ -177,8 +159,8 @@ struct TrainCommand: AsyncParsableCommand {
         run.cacheFolder = trainingData.cacheFolder
         run.resume = resume
         run.windows = windows == 0 ? nil : WindowGrid(perAxis: windows, side: WindowMatching.shippedGrid.side)
-        run.windowPenalty = windowPenalty
-        run.alignedWindowPenalty = alignedWindowPenalty.isFinite ? alignedWindowPenalty : nil
+        run.windowPenalty = penalties.windowPenalty
+        run.alignedWindowPenalty = penalties.alignedPenalty
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let log: (String) -> Void = { line in
             let stamp = ISO8601DateFormatter().string(from: Date())

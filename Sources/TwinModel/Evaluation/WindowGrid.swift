@@ -22,6 +22,9 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
         self.inputSide = inputSide
     }
 
+    /// Windows per picture.
+    public var count: Int { perAxis * perAxis }
+
     public var description: String {
         "\(perAxis)×\(perAxis) windows of \(side) side" + (inputSide.map { " at \($0)×\($0)" } ?? "")
     }
@@ -114,7 +117,7 @@ extension TwinDetector {
         let wholePreparation = inputPreparation
         let windowPreparation = InputPreparation(
             side: windows?.inputSide ?? wholePreparation.side, trimsBorders: wholePreparation.trimsBorders)
-        let windowsPerImage = windows.map { $0.perAxis * $0.perAxis } ?? 0
+        let windowsPerImage = windows?.count ?? 0
         let imagesPerBatch = max(1, 64 / (1 + windowsPerImage))
         var result: [WindowedEmbedding] = []
         result.reserveCapacity(images.count)

@@ -69,16 +69,19 @@ public final class TwinDetector {
     }
 
     public convenience init(contentsOf path: String, usingWindows: Bool = true) throws(ModelFileError) {
+        try self.init(weights: Self.weights(contentsOf: path), source: path, usingWindows: usingWindows)
+    }
+
+    /// The tensors and metadata of the model file at `path`, unchecked: for commands that rewrite or train from it.
+    public static func weights(contentsOf path: String) throws(ModelFileError) -> SafeTensors {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: path, cause: "cannot be read")
         }
-        let weights: SafeTensors
         do {
-            weights = try SafeTensors(decoding: [UInt8](data))
+            return try SafeTensors(decoding: [UInt8](data))
         } catch {
             throw ModelFileError(file: path, cause: "\(error)")
         }
-        try self.init(weights: weights, source: path, usingWindows: usingWindows)
     }
 
     public var inputSide: Int { architecture.inputSide }

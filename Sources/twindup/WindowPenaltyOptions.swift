@@ -1,0 +1,24 @@
+import ArgumentParser
+import TwinModel
+
+/// The window matching's penalties, as `calibrate` and `train` fit it.
+struct WindowPenaltyOptions: ParsableArguments {
+    @Option(help: "Added to every distance through a window: a window match must be that much closer than the wholes.")
+    var windowPenalty: Double = WindowMatching.shippedPenalty
+
+    @Option(
+        help: "Added to the distance between two windows at the same place, one of each picture (inf: not compared).")
+    var alignedWindowPenalty: Double = WindowMatching.shippedAlignedPenalty
+
+    /// `--aligned-window-penalty` as `WindowMatching.alignedPenalty` takes it: nil for inf.
+    var alignedPenalty: Double? { alignedWindowPenalty.isFinite ? alignedWindowPenalty : nil }
+
+    func validate() throws {
+        guard windowPenalty >= 0 && windowPenalty.isFinite else {
+            throw ValidationError("--window-penalty must be a distance of 0 or more")
+        }
+        guard alignedWindowPenalty >= 0 && !alignedWindowPenalty.isNaN else {
+            throw ValidationError("--aligned-window-penalty must be a distance of 0 or more, or inf")
+        }
+    }
+}
