@@ -15,7 +15,7 @@ struct ScanCommitter {
         var identity: FileIdentity
         var hash: [UInt8]
         var input: [Float]
-        var windowInputs: [[Float]]
+        var windowInputs: [[Float]?]
         var width: Int
         var height: Int
     }
@@ -94,14 +94,10 @@ struct ScanCommitter {
         // A long scan sees dismissals made meanwhile from its next batch on.
         try index.refreshDismissals()
         let detector = index.detector
-        let embeddings = try detector.embed(inputs: pending.map(\.input), threads: options.workers)
-        let windowRows = try detector.scaledEmbeddings(
-            inputs: pending.flatMap(\.windowInputs), threads: options.workers)
-        var windowStart = 0
-        for (entry, embedding) in zip(pending, embeddings) {
-            let scaled = detector.scaled(embedding)
-            let windows = Array(windowRows[windowStart..<(windowStart + entry.windowInputs.count)])
-            windowStart += entry.windowInputs.count
+        let wholes = try detector.embed(inputs: pending.map(\.input), threads: options.workers).map(detector.scaled)
+        let windowRows = try detector.scaledWindowEmbeddings(
+            of: pending.map(\.windowInputs), wholes: wholes, threads: options.workers)
+        for ((entry, scaled), windows) in zip(zip(pending, wholes), windowRows) {
             guard scaled.allSatisfy(\.isFinite), windows.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
                 let error = "corrupt: the network's embedding is not finite"
                 summary.decodeErrors += 1

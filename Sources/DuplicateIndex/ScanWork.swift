@@ -15,7 +15,7 @@ struct ScanItem: Sendable {
 enum ScanOutcome: Sendable {
     /// Decoded and preprocessed, whole and (with window matching) as windows: ready for the network.
     case decoded(
-        ScanItem, FileIdentity, hash: [UInt8], input: [Float], windowInputs: [[Float]], width: Int, height: Int)
+        ScanItem, FileIdentity, hash: [UInt8], input: [Float], windowInputs: [[Float]?], width: Int, height: Int)
     /// Read but not decodable: a `decode_error`, and a row that remembers it until the file changes.
     case undecodable(ScanItem, FileIdentity, hash: [UInt8], error: String)
     /// The same bytes as a file the index already holds; not decoded.

@@ -38,7 +38,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Option(help: "Each window's width and height as a fraction of the picture's.")
     var windowSide: Double = WindowMatching.shippedGrid.side
 
-    @OptionGroup var penalties: WindowPenaltyOptions
+    @OptionGroup var matching: WindowMatchingOptions
 
     @Option(help: "Seed of the validation benchmark, the negative sample and the threshold's resamples.")
     var seed: UInt64 = 1
@@ -68,10 +68,10 @@ struct CalibrateCommand: AsyncParsableCommand {
             return
         }
         let validation = try trainingData.pictures(.validation, sameSource: sameSource, threads: threads)
-        let grid = WindowGrid(perAxis: windows, side: windowSide)
+        let grid = WindowGrid(perAxis: windows, side: windowSide, contentWindow: matching.contentWindow)
         let result = try WindowCalibration.fit(
-            detector: detector, validation: validation, grid: grid, penalty: penalties.windowPenalty,
-            alignedPenalty: penalties.alignedPenalty, seed: seed, threads: threads)
+            detector: detector, validation: validation, grid: grid, penalty: matching.windowPenalty,
+            alignedPenalty: matching.alignedPenalty, seed: seed, threads: threads)
         let updated = WindowCalibration.applying(result.matching, to: weights, result: result)
         try updated.write(to: URL(fileURLWithPath: out))
         print(result.line(grid: grid))

@@ -57,6 +57,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "The network input side windows are squashed to (with --windows; default: the model's).")
     var windowInputSide: Int?
 
+    @Flag(help: "With --windows N: one more window, the picture's content inside its uniform borders.")
+    var contentWindow = false
+
     @Option(help: "With --windows N: added to every distance through a window (default 0).")
     var windowPenalty: Float?
 
@@ -101,7 +104,9 @@ struct EvalCommand: AsyncParsableCommand {
         // An explicit grid (or none) is scored with the whole-picture head; by default the model matches as it ships.
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model), usingWindows: windows == nil)
         let grid = windows.flatMap {
-            $0 == 0 ? nil : WindowGrid(perAxis: $0, side: windowSide, inputSide: windowInputSide)
+            $0 == 0
+                ? nil
+                : WindowGrid(perAxis: $0, side: windowSide, inputSide: windowInputSide, contentWindow: contentWindow)
         }
         let pictures = try trainingData.pictures(chosenSplit, sameSource: sameSource, threads: threads)
         if let windowPenalties {

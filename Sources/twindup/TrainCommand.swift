@@ -89,7 +89,7 @@ struct TrainCommand: AsyncParsableCommand {
     var windows: Int = WindowMatching.shippedGrid.perAxis
 
     /// With --windows, as `twindup calibrate` takes them.
-    @OptionGroup var penalties: WindowPenaltyOptions
+    @OptionGroup var matching: WindowMatchingOptions
 
     @Option(
         help: """
@@ -158,9 +158,13 @@ struct TrainCommand: AsyncParsableCommand {
         run.sameSource = links
         run.cacheFolder = trainingData.cacheFolder
         run.resume = resume
-        run.windows = windows == 0 ? nil : WindowGrid(perAxis: windows, side: WindowMatching.shippedGrid.side)
-        run.windowPenalty = penalties.windowPenalty
-        run.alignedWindowPenalty = penalties.alignedPenalty
+        run.windows =
+            windows == 0
+            ? nil
+            : WindowGrid(
+                perAxis: windows, side: WindowMatching.shippedGrid.side, contentWindow: matching.contentWindow)
+        run.windowPenalty = matching.windowPenalty
+        run.alignedWindowPenalty = matching.alignedPenalty
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let log: (String) -> Void = { line in
             let stamp = ISO8601DateFormatter().string(from: Date())

@@ -25,6 +25,34 @@ import TwinModel
         return try IndexFixtures.reportLines(reportURL).filter { $0["event"] as? String == "near_duplicate" }
     }
 
+    /// A copy letterboxed into portrait (black bars, two thirds of its height) is found through its content
+    /// window, whichever of the two the scan meets first, and an unrelated photo stays apart.
+    @Test(arguments: [("a-letterboxed.jpg", "b-original.jpg"), ("b-letterboxed.jpg", "a-original.jpg")])
+    func aLetterboxedCopyIsFoundAgainstItsOriginal(copyName: String, originalName: String) throws {
+        let detector = try IndexFixtures.detector()
+        try IndexFixtures.withScratch { folder in
+            let tree = folder.appendingPathComponent("tree")
+            try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+            let image = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+            let height = image.width * 16 / 9
+            let top = (height - image.height) / 2
+            var pixels = [UInt8](repeating: 0, count: image.width * height * 3)
+            pixels.replaceSubrange(
+                (top * image.width * 3)..<((top + image.height) * image.width * 3), with: image.pixels)
+            let copy = tree.appendingPathComponent(copyName)
+            try Data(JPEGEncoder.encode(Image(width: image.width, height: height, pixels: pixels), quality: 90))
+                .write(to: copy)
+            let original = tree.appendingPathComponent(originalName)
+            try IndexFixtures.copy("jpeg/testorig.jpg", to: original)
+            try IndexFixtures.copy("jpeg/vgl_5674_0098.png", to: tree.appendingPathComponent("c-other.png"))
+            let index = try ImageIndex(path: folder.appendingPathComponent("index.sqlite").path, detector: detector)
+            let findings = try scan(tree, index: index, reportURL: folder.appendingPathComponent("report.jsonl"))
+            #expect(findings.count == 1, "expected the letterboxed copy against its original: \(findings)")
+            let finding = try #require(findings.first)
+            #expect(Set([finding["path"] as? String, finding["match"] as? String]) == [copy.path, original.path])
+        }
+    }
+
     @Test(arguments: [("a-crop.jpg", "b-original.jpg"), ("b-crop.jpg", "a-original.jpg")])
     func aHalfCropIsFoundAgainstItsOriginalEitherWay(cropName: String, originalName: String) throws {
         let detector = try IndexFixtures.detector()
@@ -48,7 +76,7 @@ import TwinModel
             #expect(finding["model"] as? String == detector.modelID)
 
             // Each file keeps its windows; reopened, the index searches them again.
-            let windowsPerFile = grid.perAxis * grid.perAxis
+            let windowsPerFile = grid.count
             #expect(index.matrix.count == 3 && index.windowMatrices.count == windowsPerFile)
             #expect(index.windowMatrices.allSatisfy { $0.ids == index.matrix.ids })
             let reopened = try ImageIndex(path: indexPath, detector: detector)
@@ -65,6 +93,13 @@ import TwinModel
             }
             let stored = try #require(try reopened.store.file(id: reopened.matrix.ids[0]))
             #expect(stored.windowEmbeddings?.count == windowsPerFile * width)
+            // None of these pictures has a frame: a content window is the whole picture's embedding, not a pass.
+            if grid.contentWindow {
+                let content = index.windowMatrices[windowsPerFile - 1]
+                for row in 0..<index.matrix.count {
+                    #expect(content.embedding(atRow: row) == index.matrix.embedding(atRow: row))
+                }
+            }
 
             // `twindup query` ranks by the same closest distance: after the crop itself, its original.
             let nearest = try reopened.nearest(3, toFileAt: crop.path)

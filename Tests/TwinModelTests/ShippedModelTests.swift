@@ -31,6 +31,8 @@ import TwinModel
         #expect(matching.penalty == WindowMatching.shippedPenalty)
         #expect(matching.alignedPenalty == WindowMatching.shippedAlignedPenalty)
         #expect(detector.defaultThreshold == matching.threshold)
+        // The tenth window is the picture inside its uniform borders.
+        #expect(matching.contentWindow == true && matching.grid == WindowMatching.shippedGrid)
         // The id is the hash of the tensors and the window matching: a file whose weights or matching were changed
         // would not carry it. The whole-picture id is the tensors' alone.
         let path = try #require(TwinDetector.defaultModelPath())
@@ -86,6 +88,37 @@ import TwinModel
         let unrelated = detector.probability(
             distance: WindowedEmbedding.closestDistance(try windowed(other, grid: grid), crop))
         #expect(unrelated < detector.defaultThreshold, "an unrelated photo scored \(unrelated) with windows")
+    }
+
+    /// Letterboxed into portrait, a landscape photo fills a third of the frame: the whole pictures are far apart,
+    /// and the content window is what finds the copy.
+    @Test func theContentWindowMatchesALetterboxedCopyToItsOriginal() throws {
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        let other = try ImageDecoder().decode(fileAt: TestData.path("jpeg/vgl_5674_0098.png"))
+        let picture = Image(width: photo.width, height: photo.height, pixels: photo.pixels)
+        let bars = (photo.width * 16 / 9 - photo.height) / 2
+        let letterboxed = WindowGridTests.framed(
+            picture, left: 0, right: 0, top: bars, bottom: bars, colour: (0, 0, 0))
+        let grid = try #require(detector.windowMatching).grid
+        var withoutContent = grid
+        withoutContent.contentWindow = false
+        let original = try windowed(photo, grid: grid)
+        let copy = try windowed(letterboxed, grid: grid)
+        let penalties = try #require(detector.windowMatching)
+        func distance(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Float {
+            WindowedEmbedding.closestDistance(
+                first, second, windowPenalty: Float(penalties.penalty),
+                alignedWindowPenalty: Float(penalties.alignedPenalty ?? .infinity))
+        }
+        let withContent = distance(original, copy)
+        let gridOnly = distance(
+            try windowed(photo, grid: withoutContent), try windowed(letterboxed, grid: withoutContent))
+        #expect(withContent < gridOnly, "the content window did not bring the letterboxed copy closer")
+        let p = detector.probability(distance: withContent)
+        #expect(p >= detector.defaultThreshold, "the letterboxed copy scored \(p)")
+        // An unrelated photo, letterboxed the same way, is still distinct.
+        let unrelated = detector.probability(distance: distance(try windowed(other, grid: grid), copy))
+        #expect(unrelated < detector.defaultThreshold, "an unrelated photo scored \(unrelated)")
     }
 
     @Test func theTowerReadsInputsOfAnotherSide() throws {

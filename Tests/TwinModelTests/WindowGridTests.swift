@@ -1,4 +1,5 @@
 import ImageIO
+import TestSupport
 import Testing
 import TwinModel
 
@@ -51,6 +52,46 @@ import TwinModel
         let small = grid.windows(
             of: Image(width: 400, height: 300, pixels: [UInt8](repeating: 9, count: 400 * 300 * 3)))
         #expect(small[0].width == grid.rectangles(width: 400, height: 300)[0].width)
+    }
+
+    /// A frame or letterbox bars are cut off in the content window, whatever their width, and a picture without
+    /// borders gets no extra pass: its content window is the whole picture.
+    @Test func theContentWindowIsThePictureInsideItsBorders() throws {
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        let picture = Image(width: photo.width, height: photo.height, pixels: photo.pixels)
+        let framed = Self.framed(picture, left: 13, right: 13, top: 60, bottom: 44, colour: (255, 255, 255))
+        let grid = WindowGrid(perAxis: 3, side: 0.8, contentWindow: true)
+        #expect(grid.count == 10 && WindowGrid(perAxis: 3, side: 0.8).count == 9)
+        let windows = grid.windows(of: framed)
+        #expect(windows.count == 10)
+        let content = try #require(windows.last)
+        #expect(content.width == picture.width && content.height == picture.height)
+        #expect(content.pixels == picture.pixels)
+
+        let preparation = InputPreparation(side: 32, trimsBorders: false)
+        let framedInputs = grid.networkInputs(of: framed, preparation: preparation)
+        #expect(framedInputs.count == 10 && framedInputs.allSatisfy { $0 != nil })
+        #expect(framedInputs[9] == NetworkInput.preprocess(picture, preparation: preparation))
+        let plainInputs = grid.networkInputs(of: picture, preparation: preparation)
+        #expect(plainInputs.count == 10 && plainInputs.prefix(9).allSatisfy { $0 != nil } && plainInputs[9] == nil)
+        #expect(WindowGrid(perAxis: 3, side: 0.8).networkInputs(of: framed, preparation: preparation).count == 9)
+    }
+
+    static func framed(
+        _ picture: Image, left: Int, right: Int, top: Int, bottom: Int, colour: (UInt8, UInt8, UInt8)
+    ) -> Image {
+        let width = picture.width + left + right
+        let height = picture.height + top + bottom
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for index in 0..<(width * height) {
+            (pixels[3 * index], pixels[3 * index + 1], pixels[3 * index + 2]) = colour
+        }
+        for y in 0..<picture.height {
+            let target = ((y + top) * width + left) * 3
+            pixels[target..<(target + picture.width * 3)] =
+                picture.pixels[(y * picture.width * 3)..<((y + 1) * picture.width * 3)]
+        }
+        return Image(width: width, height: height, pixels: pixels)
     }
 
     @Test func closestDistanceComparesWholesAndWholesWithWindowsButNeverTwoWindows() {

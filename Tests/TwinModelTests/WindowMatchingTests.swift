@@ -73,6 +73,24 @@ import TwinModel
         #expect(WindowMatching(metadataValue: aligned.metadataValue) == nil)
     }
 
+    /// The content window is left out of the metadata when off, so older files keep theirs and their id; when on,
+    /// it is part of the id (the index stores one more window per picture).
+    @Test func theContentWindowIsOptionalAndPartOfTheId() throws {
+        let before = #"{"alignedPenalty":0.75,"bias":20,"penalty":1,"perAxis":2,"scale":2,"side":0.75,"threshold":0.9}"#
+        let old = try #require(WindowMatching(metadataValue: before))
+        #expect(old.contentWindow == nil && old.grid.count == 4 && old.metadataValue == before)
+        let explicitOff = before.replacingOccurrences(of: #""bias""#, with: #""contentWindow":false,"bias""#)
+        #expect(try #require(WindowMatching(metadataValue: explicitOff)).metadataValue == before)
+        var content = old
+        content.contentWindow = true
+        let reread = try #require(WindowMatching(metadataValue: content.metadataValue))
+        #expect(reread == content && reread.grid.contentWindow && reread.grid.count == 5)
+        #expect(content.modelID(for: weights, version: "1.0") != old.modelID(for: weights, version: "1.0"))
+        let made = WindowMatching(
+            perAxis: 2, side: 0.75, penalty: 1, contentWindow: false, bias: 20, scale: 2, threshold: 0.9)
+        #expect(made.contentWindow == nil)
+    }
+
     @Test func unreadableWindowMatchingIsRefusedByName() throws {
         var broken = weights
         broken.metadata[WindowMatching.metadataKey] = #"{"perAxis":3,"side":0.8,"bias":1,"scale":-1,"threshold":0.9}"#

@@ -2,7 +2,9 @@ import ImageIO
 
 /// Windows of a picture embedded beside the whole picture, so that a crop can meet the part of the original it
 /// shows, and a framed copy can show its original whole: an n×n grid of windows, each `side` of the picture's
-/// width and height, the outer ones touching the picture's edges.
+/// width and height, the outer ones touching the picture's edges, and optionally one more: the picture without
+/// its uniform frame or letterbox bars (`BorderTrimming`), so that a framed copy's content meets its original whole
+/// whatever the frame's width.
 ///
 /// One global embedding of a squashed view cannot hold both a picture and its halves; each window is a real
 /// network pass on that part of the picture (pooling windows of one feature map was measured and does not help:
@@ -13,20 +15,26 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
     /// The network input side windows are squashed to; nil: the model's own. A smaller side makes a window's
     /// pass cheaper (the cost goes with the side squared).
     public var inputSide: Int?
+    /// Whether the last window is the picture's content inside its borders: the whole picture again when it has
+    /// none. Trimming is an extra view rather than the whole's preparation, because it depends on the edit (text or
+    /// a recolouring near an edge trims differently), so a pair still meets whole against whole.
+    public var contentWindow: Bool
 
-    public init(perAxis: Int, side: Double, inputSide: Int? = nil) {
+    public init(perAxis: Int, side: Double, inputSide: Int? = nil, contentWindow: Bool = false) {
         precondition(perAxis >= 1 && side > 0 && side < 1, "a window grid needs ≥ 1 window per axis and 0 < side < 1")
         precondition(inputSide.map { $0 >= 16 } ?? true, "windows need an input side of at least 16")
         self.perAxis = perAxis
         self.side = side
         self.inputSide = inputSide
+        self.contentWindow = contentWindow
     }
 
     /// Windows per picture.
-    public var count: Int { perAxis * perAxis }
+    public var count: Int { perAxis * perAxis + (contentWindow ? 1 : 0) }
 
     public var description: String {
-        "\(perAxis)×\(perAxis) windows of \(side) side" + (inputSide.map { " at \($0)×\($0)" } ?? "")
+        "\(perAxis)×\(perAxis) windows of \(side) side" + (contentWindow ? " and the content inside borders" : "")
+            + (inputSide.map { " at \($0)×\($0)" } ?? "")
     }
 
     /// The windows' rectangles in a `width`×`height` picture, row by row, top-left first.
@@ -47,26 +55,43 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
         return result
     }
 
-    /// The windows of `image`, in the order of `rectangles`, cut from a copy whose short side is at most
-    /// `sourceShortSide`: a picture decoded at full size (PNGs have no DCT scaling) would otherwise be copied nine
-    /// times at full resolution only to be shrunk to the network's input, and the benchmarks cut their windows from
-    /// pictures smaller still (`WorkingPictures.workingShortSide`).
+    /// The windows of `image`, in the order of `rectangles` (then the content window, if any), cut from a copy
+    /// whose short side is at most `sourceShortSide`: a picture decoded at full size (PNGs have no DCT scaling)
+    /// would otherwise be copied nine times at full resolution only to be shrunk to the network's input, and the
+    /// benchmarks cut their windows from pictures smaller still (`WorkingPictures.workingShortSide`).
     public func windows(of image: Image) -> [Image] {
-        let shortSide = min(image.width, image.height)
-        let source =
-            shortSide <= Self.sourceShortSide
-            ? image
-            : image.resized(
-                width: max(1, image.width * Self.sourceShortSide / shortSide),
-                height: max(1, image.height * Self.sourceShortSide / shortSide), filter: .areaAverage)
-        return rectangles(width: source.width, height: source.height).map {
-            source.cropped(x: $0.x, y: $0.y, width: $0.width, height: $0.height)
-        }
+        let source = windowSource(of: image)
+        var windows = gridWindows(of: source)
+        if contentWindow { windows.append(BorderTrimming().trimmed(source)) }
+        return windows
     }
 
-    /// The network inputs of `image`'s windows, in the order of `rectangles`, each prepared as `preparation` says.
-    public func networkInputs(of image: Image, preparation: InputPreparation) -> [[Float]] {
-        windows(of: image).map { NetworkInput.preprocess($0, preparation: preparation) }
+    /// The network inputs of `image`'s windows, in the order of `windows(of:)`, each prepared as `preparation`
+    /// says; nil for a content window that is the whole picture (it has no borders), whose embedding is the
+    /// whole picture's: most pictures have no frame, and this spares them a pass.
+    public func networkInputs(of image: Image, preparation: InputPreparation) -> [[Float]?] {
+        let source = windowSource(of: image)
+        var inputs: [[Float]?] = gridWindows(of: source).map { NetworkInput.preprocess($0, preparation: preparation) }
+        if contentWindow {
+            let content = BorderTrimming().trimmed(source)
+            let isWhole = content.width == source.width && content.height == source.height
+            inputs.append(isWhole ? nil : NetworkInput.preprocess(content, preparation: preparation))
+        }
+        return inputs
+    }
+
+    private func windowSource(of image: Image) -> Image {
+        let shortSide = min(image.width, image.height)
+        guard shortSide > Self.sourceShortSide else { return image }
+        return image.resized(
+            width: max(1, image.width * Self.sourceShortSide / shortSide),
+            height: max(1, image.height * Self.sourceShortSide / shortSide), filter: .areaAverage)
+    }
+
+    private func gridWindows(of source: Image) -> [Image] {
+        rectangles(width: source.width, height: source.height).map {
+            source.cropped(x: $0.x, y: $0.y, width: $0.width, height: $0.height)
+        }
     }
 
     /// Twice the working pictures' short side: windows of 0.8 are still twice the network's input.
@@ -129,21 +154,46 @@ extension TwinDetector {
                     NetworkInput.preprocess($0, preparation: wholePreparation)
                 }, threads: threads
             ).map(scaled)
-            var windowRows: [[Float]] = []
+            var windowRows: [[[Float]]] = Array(repeating: [], count: batch.count)
             if let windows {
                 let inputs = concurrentMap(batch, threads: threads) { image in
                     windows.networkInputs(of: image, preparation: windowPreparation)
                 }
-                windowRows = try embed(inputs: inputs.flatMap { $0 }, side: windowPreparation.side, threads: threads)
-                    .map(scaled)
+                windowRows = try scaledWindowEmbeddings(
+                    of: inputs, wholes: wholes, side: windowPreparation.side, threads: threads)
             }
             for position in batch.indices {
-                let own = windowRows[(position * windowsPerImage)..<((position + 1) * windowsPerImage)]
-                result.append(WindowedEmbedding(whole: wholes[position], windows: Array(own)))
+                result.append(WindowedEmbedding(whole: wholes[position], windows: windowRows[position]))
             }
             start += imagesPerBatch
         }
         return result
+    }
+
+    /// Scaled embeddings of pictures' window inputs (`WindowGrid.networkInputs`), one list per picture, in
+    /// batches of up to `batchSize` passes; a nil input (a content window that is the whole picture) takes that
+    /// picture's scaled whole embedding from `wholes` instead of a pass.
+    public func scaledWindowEmbeddings(
+        of inputs: [[[Float]?]], wholes: [[Float]], side: Int? = nil, threads: Int, batchSize: Int = 64
+    ) throws -> [[[Float]]] {
+        precondition(inputs.count == wholes.count, "one whole embedding per picture")
+        let passes = inputs.flatMap { $0.compactMap { $0 } }
+        var rows: [[Float]] = []
+        rows.reserveCapacity(passes.count)
+        var start = 0
+        while start < passes.count {
+            let end = min(start + batchSize, passes.count)
+            rows += try embed(inputs: Array(passes[start..<end]), side: side, threads: threads).map(scaled)
+            start = end
+        }
+        var next = 0
+        return zip(inputs, wholes).map { pictureInputs, whole in
+            pictureInputs.map { input in
+                guard input != nil else { return whole }
+                defer { next += 1 }
+                return rows[next]
+            }
+        }
     }
 }
 

@@ -148,19 +148,6 @@ public final class TwinDetector {
         return Int((Double(inputSide) / windowMatching.side).rounded(.up))
     }
 
-    /// Scaled embeddings of preprocessed inputs, in batches of `batchSize` network passes.
-    public func scaledEmbeddings(inputs: [[Float]], threads: Int = 1, batchSize: Int = 64) throws -> [[Float]] {
-        var rows: [[Float]] = []
-        rows.reserveCapacity(inputs.count)
-        var start = 0
-        while start < inputs.count {
-            let end = min(start + batchSize, inputs.count)
-            rows += try embed(inputs: Array(inputs[start..<end]), threads: threads).map(scaled)
-            start = end
-        }
-        return rows
-    }
-
     /// w ⊙ h: the form the index stores, in which the threshold is a plain L1 radius.
     public func scaled(_ embedding: [Float]) -> [Float] {
         zip(embedding, head.metricWeights).map { $0 * $1 }

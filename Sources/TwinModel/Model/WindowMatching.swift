@@ -5,7 +5,8 @@ import NeuralNet
 /// How a model matches pictures that are crops or framed copies of each other: besides the whole picture, every
 /// picture is embedded as a grid of windows (`WindowGrid`), and a pair is scored by its closest distance of whole
 /// against whole, whole against a window of the other, a window against the other whole, or (with an aligned
-/// penalty) a window against the other's window at the same place (`WindowedEmbedding.closestDistance`).
+/// penalty) a window against the other's window at the same place (`WindowedEmbedding.closestDistance`). With a
+/// content window, the last window is the picture inside its uniform borders (`WindowGrid.contentWindow`).
 ///
 /// The closest of nineteen (or 28) distances is smaller than the whole-to-whole distance the head was fitted on, so it
 /// has its own calibration, fitted on validation pairs scored this way (`WindowCalibration`): p = σ(bias −
@@ -18,6 +19,8 @@ public struct WindowMatching: Sendable, Equatable, Codable {
     /// Added to the distance between two windows at the same place, one of each picture; nil: windows at the same
     /// place are not compared (the matching of files written before this existed).
     public var alignedPenalty: Double?
+    /// Whether the grid ends with the content window; nil: it does not (files written before it existed).
+    public var contentWindow: Bool?
     public var bias: Double
     public var scale: Double
     /// The default threshold for pairs scored this way, chosen on validation as the whole-picture one is.
@@ -25,24 +28,26 @@ public struct WindowMatching: Sendable, Equatable, Codable {
 
     public static let metadataKey = "window_matching"
     /// The shipped model's grid and penalty, chosen on validation pictures (model card, "Window matching").
-    public static let shippedGrid = WindowGrid(perAxis: 3, side: 0.8)
+    public static let shippedGrid = WindowGrid(perAxis: 3, side: 0.8, contentWindow: true)
     public static let shippedPenalty = 0.5
     public static let shippedAlignedPenalty = 0.75
 
     public init(
-        perAxis: Int, side: Double, penalty: Double = 0, alignedPenalty: Double? = nil, bias: Double, scale: Double,
-        threshold: Double
+        perAxis: Int, side: Double, penalty: Double = 0, alignedPenalty: Double? = nil, contentWindow: Bool = false,
+        bias: Double, scale: Double, threshold: Double
     ) {
         self.perAxis = perAxis
         self.side = side
         self.penalty = penalty
         self.alignedPenalty = alignedPenalty
+        // Left out of the metadata when off, so files written before it read and hash as they did.
+        self.contentWindow = contentWindow ? true : nil
         self.bias = bias
         self.scale = scale
         self.threshold = threshold
     }
 
-    public var grid: WindowGrid { WindowGrid(perAxis: perAxis, side: side) }
+    public var grid: WindowGrid { WindowGrid(perAxis: perAxis, side: side, contentWindow: contentWindow ?? false) }
 
     /// p for the closest distance between two windowed embeddings.
     public func probability(distance: Float) -> Double {
@@ -64,12 +69,13 @@ public struct WindowMatching: Sendable, Equatable, Codable {
 
     /// Reads `metadataValue`; nil when it is unreadable or out of range.
     public init?(metadataValue: String) {
-        guard let decoded = try? JSONDecoder().decode(Self.self, from: Data(metadataValue.utf8)),
+        guard var decoded = try? JSONDecoder().decode(Self.self, from: Data(metadataValue.utf8)),
             (1...5).contains(decoded.perAxis), decoded.side > 0.2 && decoded.side < 1, decoded.scale > 0,
             decoded.penalty >= 0, decoded.penalty.isFinite,
             decoded.alignedPenalty.map({ $0 >= 0 && $0.isFinite }) ?? true,
             decoded.scale.isFinite, decoded.bias.isFinite, decoded.threshold > 0 && decoded.threshold < 1
         else { return nil }
+        if decoded.contentWindow == false { decoded.contentWindow = nil }
         self = decoded
     }
 

@@ -1,8 +1,13 @@
 import ArgumentParser
 import TwinModel
 
-/// The window matching's penalties, as `calibrate` and `train` fit it.
-struct WindowPenaltyOptions: ParsableArguments {
+/// The window matching's content window and penalties, as `calibrate` and `train` fit it.
+struct WindowMatchingOptions: ParsableArguments {
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also match each picture's content inside its uniform borders (frames, letterbox bars) as a window.")
+    var contentWindow = WindowMatching.shippedGrid.contentWindow
+
     @Option(help: "Added to every distance through a window: a window match must be that much closer than the wholes.")
     var windowPenalty: Double = WindowMatching.shippedPenalty
 
