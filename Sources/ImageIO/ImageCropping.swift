@@ -16,3 +16,23 @@ extension Image {
             firstWarning: firstWarning)
     }
 }
+
+extension Image {
+    /// The image mirrored left to right.
+    public func mirrored() -> Image {
+        var result = [UInt8](repeating: 0, count: pixels.count)
+        for y in 0..<height {
+            for x in 0..<width {
+                let source = (y * width + x) * 3
+                let target = (y * width + width - 1 - x) * 3
+                result[target] = pixels[source]
+                result[target + 1] = pixels[source + 1]
+                result[target + 2] = pixels[source + 2]
+            }
+        }
+        return Image(
+            width: width, height: height, pixels: result, format: format, originalWidth: originalWidth,
+            originalHeight: originalHeight, orientation: orientation, warningCount: warningCount,
+            firstWarning: firstWarning)
+    }
+}

@@ -68,7 +68,9 @@ struct CalibrateCommand: AsyncParsableCommand {
             return
         }
         let validation = try trainingData.pictures(.validation, sameSource: sameSource, threads: threads)
-        let grid = WindowGrid(perAxis: windows, side: windowSide, contentWindow: matching.contentWindow)
+        let grid = WindowGrid(
+            perAxis: windows, side: windowSide, contentWindow: matching.contentWindow,
+            mirrorWindow: matching.mirrorWindow)
         let result = try WindowCalibration.fit(
             detector: detector, validation: validation, grid: grid, penalty: matching.windowPenalty,
             alignedPenalty: matching.alignedPenalty, seed: seed, threads: threads)

@@ -60,6 +60,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "With --windows N: one more window, the picture's content inside its uniform borders.")
     var contentWindow = false
 
+    @Flag(help: "With --windows N: one more window, the whole picture mirrored left to right.")
+    var mirrorWindow = false
+
     @Option(help: "With --windows N: added to every distance through a window (default 0).")
     var windowPenalty: Float?
 
@@ -106,7 +109,9 @@ struct EvalCommand: AsyncParsableCommand {
         let grid = windows.flatMap {
             $0 == 0
                 ? nil
-                : WindowGrid(perAxis: $0, side: windowSide, inputSide: windowInputSide, contentWindow: contentWindow)
+                : WindowGrid(
+                    perAxis: $0, side: windowSide, inputSide: windowInputSide, contentWindow: contentWindow,
+                    mirrorWindow: mirrorWindow)
         }
         let pictures = try trainingData.pictures(chosenSplit, sameSource: sameSource, threads: threads)
         if let windowPenalties {

@@ -162,7 +162,8 @@ struct TrainCommand: AsyncParsableCommand {
             windows == 0
             ? nil
             : WindowGrid(
-                perAxis: windows, side: WindowMatching.shippedGrid.side, contentWindow: matching.contentWindow)
+                perAxis: windows, side: WindowMatching.shippedGrid.side, contentWindow: matching.contentWindow,
+                mirrorWindow: matching.mirrorWindow)
         run.windowPenalty = matching.windowPenalty
         run.alignedWindowPenalty = matching.alignedPenalty
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

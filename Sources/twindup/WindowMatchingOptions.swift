@@ -1,12 +1,15 @@
 import ArgumentParser
 import TwinModel
 
-/// The window matching's content window and penalties, as `calibrate` and `train` fit it.
+/// The window matching's extra windows and penalties, as `calibrate` and `train` fit it.
 struct WindowMatchingOptions: ParsableArguments {
     @Flag(
         inversion: .prefixedNo,
         help: "Also match each picture's content inside its uniform borders (frames, letterbox bars) as a window.")
     var contentWindow = WindowMatching.shippedGrid.contentWindow
+
+    @Flag(inversion: .prefixedNo, help: "Also match each picture's mirror image (flipped left to right) as a window.")
+    var mirrorWindow = WindowMatching.shippedGrid.mirrorWindow
 
     @Option(help: "Added to every distance through a window: a window match must be that much closer than the wholes.")
     var windowPenalty: Double = WindowMatching.shippedPenalty

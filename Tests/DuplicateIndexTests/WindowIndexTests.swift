@@ -25,29 +25,45 @@ import TwinModel
         return try IndexFixtures.reportLines(reportURL).filter { $0["event"] as? String == "near_duplicate" }
     }
 
-    /// A copy letterboxed into portrait (black bars, two thirds of its height) is found through its content
-    /// window, whichever of the two the scan meets first, and an unrelated photo stays apart.
-    @Test(arguments: [("a-letterboxed.jpg", "b-original.jpg"), ("b-letterboxed.jpg", "a-original.jpg")])
-    func aLetterboxedCopyIsFoundAgainstItsOriginal(copyName: String, originalName: String) throws {
+    /// Copies the whole picture cannot find, each through its own window.
+    enum WholeCopyEdit: String, Sendable, CaseIterable {
+        /// Into portrait with black bars, two thirds of its height: the content window.
+        case letterboxed
+        /// Flipped left to right: the mirror window.
+        case mirrored
+
+        func apply(to image: Image) -> Image {
+            switch self {
+            case .letterboxed:
+                let height = image.width * 16 / 9
+                let top = (height - image.height) / 2
+                var pixels = [UInt8](repeating: 0, count: image.width * height * 3)
+                pixels.replaceSubrange(
+                    (top * image.width * 3)..<((top + image.height) * image.width * 3), with: image.pixels)
+                return Image(width: image.width, height: height, pixels: pixels)
+            case .mirrored:
+                return image.mirrored()
+            }
+        }
+    }
+
+    /// A letterboxed or mirrored copy is found against its original whichever of the two the scan meets first
+    /// (files are scanned in name order), and an unrelated photo stays apart.
+    @Test(arguments: WholeCopyEdit.allCases, [true, false])
+    func aLetterboxedOrMirroredCopyIsFoundAgainstItsOriginal(edit: WholeCopyEdit, copyFirst: Bool) throws {
         let detector = try IndexFixtures.detector()
         try IndexFixtures.withScratch { folder in
             let tree = folder.appendingPathComponent("tree")
             try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
             let image = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
-            let height = image.width * 16 / 9
-            let top = (height - image.height) / 2
-            var pixels = [UInt8](repeating: 0, count: image.width * height * 3)
-            pixels.replaceSubrange(
-                (top * image.width * 3)..<((top + image.height) * image.width * 3), with: image.pixels)
-            let copy = tree.appendingPathComponent(copyName)
-            try Data(JPEGEncoder.encode(Image(width: image.width, height: height, pixels: pixels), quality: 90))
-                .write(to: copy)
-            let original = tree.appendingPathComponent(originalName)
+            let copy = tree.appendingPathComponent(copyFirst ? "a-\(edit).jpg" : "b-\(edit).jpg")
+            try Data(JPEGEncoder.encode(edit.apply(to: image), quality: 90)).write(to: copy)
+            let original = tree.appendingPathComponent(copyFirst ? "b-original.jpg" : "a-original.jpg")
             try IndexFixtures.copy("jpeg/testorig.jpg", to: original)
             try IndexFixtures.copy("jpeg/vgl_5674_0098.png", to: tree.appendingPathComponent("c-other.png"))
             let index = try ImageIndex(path: folder.appendingPathComponent("index.sqlite").path, detector: detector)
             let findings = try scan(tree, index: index, reportURL: folder.appendingPathComponent("report.jsonl"))
-            #expect(findings.count == 1, "expected the letterboxed copy against its original: \(findings)")
+            #expect(findings.count == 1, "expected the \(edit) copy against its original: \(findings)")
             let finding = try #require(findings.first)
             #expect(Set([finding["path"] as? String, finding["match"] as? String]) == [copy.path, original.path])
         }
@@ -95,7 +111,7 @@ import TwinModel
             #expect(stored.windowEmbeddings?.count == windowsPerFile * width)
             // None of these pictures has a frame: a content window is the whole picture's embedding, not a pass.
             if grid.contentWindow {
-                let content = index.windowMatrices[windowsPerFile - 1]
+                let content = index.windowMatrices[grid.perAxis * grid.perAxis]
                 for row in 0..<index.matrix.count {
                     #expect(content.embedding(atRow: row) == index.matrix.embedding(atRow: row))
                 }

@@ -31,8 +31,9 @@ import TwinModel
         #expect(matching.penalty == WindowMatching.shippedPenalty)
         #expect(matching.alignedPenalty == WindowMatching.shippedAlignedPenalty)
         #expect(detector.defaultThreshold == matching.threshold)
-        // The tenth window is the picture inside its uniform borders.
-        #expect(matching.contentWindow == true && matching.grid == WindowMatching.shippedGrid)
+        // Two windows beyond the grid: the picture inside its uniform borders, and its mirror image.
+        #expect(matching.contentWindow == true && matching.mirrorWindow == true)
+        #expect(matching.grid == WindowMatching.shippedGrid && matching.grid.count == 11)
         // The id is the hash of the tensors and the window matching: a file whose weights or matching were changed
         // would not carry it. The whole-picture id is the tensors' alone.
         let path = try #require(TwinDetector.defaultModelPath())
@@ -118,6 +119,28 @@ import TwinModel
         #expect(p >= detector.defaultThreshold, "the letterboxed copy scored \(p)")
         // An unrelated photo, letterboxed the same way, is still distinct.
         let unrelated = detector.probability(distance: distance(try windowed(other, grid: grid), copy))
+        #expect(unrelated < detector.defaultThreshold, "an unrelated photo scored \(unrelated)")
+    }
+
+    /// The network sees left and right; the mirror window brings a flipped copy as close as an unflipped one.
+    @Test func theMirrorWindowMatchesAFlippedCopyToItsOriginal() throws {
+        let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+        let other = try ImageDecoder().decode(fileAt: TestData.path("jpeg/vgl_5674_0098.png"))
+        let matching = try #require(detector.windowMatching)
+        var withoutMirror = matching.grid
+        withoutMirror.mirrorWindow = false
+        func distance(_ first: Image, _ second: Image, grid: WindowGrid) throws -> Float {
+            WindowedEmbedding.closestDistance(
+                try windowed(first, grid: grid), try windowed(second, grid: grid),
+                windowPenalty: Float(matching.penalty),
+                alignedWindowPenalty: Float(matching.alignedPenalty ?? .infinity))
+        }
+        let flipped = photo.mirrored()
+        let withMirror = try distance(photo, flipped, grid: matching.grid)
+        #expect(withMirror < (try distance(photo, flipped, grid: withoutMirror)), "the mirror window did not help")
+        let p = detector.probability(distance: withMirror)
+        #expect(p >= detector.defaultThreshold, "the mirrored copy scored \(p)")
+        let unrelated = detector.probability(distance: try distance(other, flipped, grid: matching.grid))
         #expect(unrelated < detector.defaultThreshold, "an unrelated photo scored \(unrelated)")
     }
 

@@ -77,6 +77,31 @@ import TwinModel
         #expect(WindowGrid(perAxis: 3, side: 0.8).networkInputs(of: framed, preparation: preparation).count == 9)
     }
 
+    /// The mirror window is the whole picture flipped left to right, after the grid and the content window.
+    @Test func theMirrorWindowIsThePictureFlipped() throws {
+        let width = 7
+        let height = 3
+        var pixels: [UInt8] = []
+        for y in 0..<height {
+            for x in 0..<width { pixels += [UInt8(x), UInt8(y), 9] }
+        }
+        let picture = Image(width: width, height: height, pixels: pixels)
+        let flipped = picture.mirrored()
+        #expect(flipped.width == width && flipped.height == height)
+        for y in 0..<height {
+            for x in 0..<width { #expect(flipped.rgb(x: x, y: y) == (UInt8(width - 1 - x), UInt8(y), 9)) }
+        }
+        #expect(flipped.mirrored().pixels == picture.pixels)
+
+        let grid = WindowGrid(perAxis: 2, side: 0.6, contentWindow: true, mirrorWindow: true)
+        #expect(grid.count == 6)
+        let windows = grid.windows(of: picture)
+        #expect(windows.count == 6 && windows[5].pixels == flipped.pixels)
+        let preparation = InputPreparation(side: 16, trimsBorders: false)
+        let inputs = grid.networkInputs(of: picture, preparation: preparation)
+        #expect(inputs.count == 6 && inputs[5] == NetworkInput.preprocess(flipped, preparation: preparation))
+    }
+
     static func framed(
         _ picture: Image, left: Int, right: Int, top: Int, bottom: Int, colour: (UInt8, UInt8, UInt8)
     ) -> Image {

@@ -73,9 +73,9 @@ import TwinModel
         #expect(WindowMatching(metadataValue: aligned.metadataValue) == nil)
     }
 
-    /// The content window is left out of the metadata when off, so older files keep theirs and their id; when on,
-    /// it is part of the id (the index stores one more window per picture).
-    @Test func theContentWindowIsOptionalAndPartOfTheId() throws {
+    /// The content and mirror windows are left out of the metadata when off, so older files keep theirs and their
+    /// id; when on, each is part of the id (the index stores one more window per picture).
+    @Test func theContentAndMirrorWindowsAreOptionalAndPartOfTheId() throws {
         let before = #"{"alignedPenalty":0.75,"bias":20,"penalty":1,"perAxis":2,"scale":2,"side":0.75,"threshold":0.9}"#
         let old = try #require(WindowMatching(metadataValue: before))
         #expect(old.contentWindow == nil && old.grid.count == 4 && old.metadataValue == before)
@@ -88,7 +88,17 @@ import TwinModel
         #expect(content.modelID(for: weights, version: "1.0") != old.modelID(for: weights, version: "1.0"))
         let made = WindowMatching(
             perAxis: 2, side: 0.75, penalty: 1, contentWindow: false, bias: 20, scale: 2, threshold: 0.9)
-        #expect(made.contentWindow == nil)
+        #expect(made.contentWindow == nil && made.mirrorWindow == nil)
+
+        // The mirror window likewise: absent before, part of the id when on, an explicit false read as absent.
+        #expect(old.mirrorWindow == nil && !old.grid.mirrorWindow)
+        var mirror = content
+        mirror.mirrorWindow = true
+        let rereadMirror = try #require(WindowMatching(metadataValue: mirror.metadataValue))
+        #expect(rereadMirror == mirror && rereadMirror.grid.mirrorWindow && rereadMirror.grid.count == 6)
+        #expect(mirror.modelID(for: weights, version: "1.0") != content.modelID(for: weights, version: "1.0"))
+        let mirrorOff = content.metadataValue.replacingOccurrences(of: "{", with: #"{"mirrorWindow":false,"#)
+        #expect(try #require(WindowMatching(metadataValue: mirrorOff)).metadataValue == content.metadataValue)
     }
 
     @Test func unreadableWindowMatchingIsRefusedByName() throws {

@@ -62,15 +62,7 @@ public struct PictureEditor: Sendable {
         case .rotation:
             return rotated(image, degrees: uniform(-10, 10, &random), random: &random)
         case .mirror:
-            var pixels = image.pixels
-            for y in 0..<image.height {
-                for x in 0..<(image.width / 2) {
-                    let left = (y * image.width + x) * 3
-                    let right = (y * image.width + image.width - 1 - x) * 3
-                    for channel in 0..<3 { pixels.swapAt(left + channel, right + channel) }
-                }
-            }
-            return Image(width: image.width, height: image.height, pixels: pixels)
+            return Image(width: image.width, height: image.height, pixels: image.mirrored().pixels)
         case .combined:
             let simple = EditKind.allCases.filter { $0 != .combined }
             var result = image

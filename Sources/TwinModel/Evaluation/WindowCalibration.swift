@@ -64,7 +64,8 @@ public enum WindowCalibration {
             initialBias: Double(detector.head.bias.value.scalars[0]))
         var matching = WindowMatching(
             perAxis: grid.perAxis, side: grid.side, penalty: penalty, alignedPenalty: alignedPenalty,
-            contentWindow: grid.contentWindow, bias: bias, scale: scale, threshold: 0.5)
+            contentWindow: grid.contentWindow, mirrorWindow: grid.mirrorWindow, bias: bias, scale: scale,
+            threshold: 0.5)
         let metrics = PairMetrics(
             pairs: benchmark.scoredPairs { matching.probability(distance: distances[$0][$1]) })
         let choice = ThresholdSelection.choose(

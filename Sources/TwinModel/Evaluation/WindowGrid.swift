@@ -19,21 +19,28 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
     /// none. Trimming is an extra view rather than the whole's preparation, because it depends on the edit (text or
     /// a recolouring near an edge trims differently), so a pair still meets whole against whole.
     public var contentWindow: Bool
+    /// Whether the very last window is the whole picture mirrored left to right, so that a flipped copy meets its
+    /// original whole: the network sees left and right, so a mirrored picture is not near its original by itself.
+    public var mirrorWindow: Bool
 
-    public init(perAxis: Int, side: Double, inputSide: Int? = nil, contentWindow: Bool = false) {
+    public init(
+        perAxis: Int, side: Double, inputSide: Int? = nil, contentWindow: Bool = false, mirrorWindow: Bool = false
+    ) {
         precondition(perAxis >= 1 && side > 0 && side < 1, "a window grid needs ≥ 1 window per axis and 0 < side < 1")
         precondition(inputSide.map { $0 >= 16 } ?? true, "windows need an input side of at least 16")
         self.perAxis = perAxis
         self.side = side
         self.inputSide = inputSide
         self.contentWindow = contentWindow
+        self.mirrorWindow = mirrorWindow
     }
 
     /// Windows per picture.
-    public var count: Int { perAxis * perAxis + (contentWindow ? 1 : 0) }
+    public var count: Int { perAxis * perAxis + (contentWindow ? 1 : 0) + (mirrorWindow ? 1 : 0) }
 
     public var description: String {
         "\(perAxis)×\(perAxis) windows of \(side) side" + (contentWindow ? " and the content inside borders" : "")
+            + (mirrorWindow ? " and the mirror image" : "")
             + (inputSide.map { " at \($0)×\($0)" } ?? "")
     }
 
@@ -63,6 +70,7 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
         let source = windowSource(of: image)
         var windows = gridWindows(of: source)
         if contentWindow { windows.append(BorderTrimming().trimmed(source)) }
+        if mirrorWindow { windows.append(source.mirrored()) }
         return windows
     }
 
@@ -77,6 +85,7 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
             let isWhole = content.width == source.width && content.height == source.height
             inputs.append(isWhole ? nil : NetworkInput.preprocess(content, preparation: preparation))
         }
+        if mirrorWindow { inputs.append(NetworkInput.preprocess(source.mirrored(), preparation: preparation)) }
         return inputs
     }
 

@@ -6,7 +6,8 @@ import NeuralNet
 /// picture is embedded as a grid of windows (`WindowGrid`), and a pair is scored by its closest distance of whole
 /// against whole, whole against a window of the other, a window against the other whole, or (with an aligned
 /// penalty) a window against the other's window at the same place (`WindowedEmbedding.closestDistance`). With a
-/// content window, the last window is the picture inside its uniform borders (`WindowGrid.contentWindow`).
+/// content window, a window is the picture inside its uniform borders (`WindowGrid.contentWindow`); with a mirror
+/// window, the last is the picture mirrored (`WindowGrid.mirrorWindow`).
 ///
 /// The closest of nineteen (or 28) distances is smaller than the whole-to-whole distance the head was fitted on, so it
 /// has its own calibration, fitted on validation pairs scored this way (`WindowCalibration`): p = σ(bias −
@@ -21,6 +22,8 @@ public struct WindowMatching: Sendable, Equatable, Codable {
     public var alignedPenalty: Double?
     /// Whether the grid ends with the content window; nil: it does not (files written before it existed).
     public var contentWindow: Bool?
+    /// Whether the grid ends with the mirror window; nil: it does not (files written before it existed).
+    public var mirrorWindow: Bool?
     public var bias: Double
     public var scale: Double
     /// The default threshold for pairs scored this way, chosen on validation as the whole-picture one is.
@@ -28,13 +31,13 @@ public struct WindowMatching: Sendable, Equatable, Codable {
 
     public static let metadataKey = "window_matching"
     /// The shipped model's grid and penalty, chosen on validation pictures (model card, "Window matching").
-    public static let shippedGrid = WindowGrid(perAxis: 3, side: 0.8, contentWindow: true)
+    public static let shippedGrid = WindowGrid(perAxis: 3, side: 0.8, contentWindow: true, mirrorWindow: true)
     public static let shippedPenalty = 0.5
     public static let shippedAlignedPenalty = 0.75
 
     public init(
         perAxis: Int, side: Double, penalty: Double = 0, alignedPenalty: Double? = nil, contentWindow: Bool = false,
-        bias: Double, scale: Double, threshold: Double
+        mirrorWindow: Bool = false, bias: Double, scale: Double, threshold: Double
     ) {
         self.perAxis = perAxis
         self.side = side
@@ -42,12 +45,16 @@ public struct WindowMatching: Sendable, Equatable, Codable {
         self.alignedPenalty = alignedPenalty
         // Left out of the metadata when off, so files written before it read and hash as they did.
         self.contentWindow = contentWindow ? true : nil
+        self.mirrorWindow = mirrorWindow ? true : nil
         self.bias = bias
         self.scale = scale
         self.threshold = threshold
     }
 
-    public var grid: WindowGrid { WindowGrid(perAxis: perAxis, side: side, contentWindow: contentWindow ?? false) }
+    public var grid: WindowGrid {
+        WindowGrid(
+            perAxis: perAxis, side: side, contentWindow: contentWindow ?? false, mirrorWindow: mirrorWindow ?? false)
+    }
 
     /// p for the closest distance between two windowed embeddings.
     public func probability(distance: Float) -> Double {
@@ -76,6 +83,7 @@ public struct WindowMatching: Sendable, Equatable, Codable {
             decoded.scale.isFinite, decoded.bias.isFinite, decoded.threshold > 0 && decoded.threshold < 1
         else { return nil }
         if decoded.contentWindow == false { decoded.contentWindow = nil }
+        if decoded.mirrorWindow == false { decoded.mirrorWindow = nil }
         self = decoded
     }
 
