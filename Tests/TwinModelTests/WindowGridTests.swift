@@ -18,11 +18,7 @@ import TwinModel
         // Every pixel's samples encode its position, so a window taken from the wrong place cannot match.
         let width = 20
         let height = 10
-        var pixels: [UInt8] = []
-        for y in 0..<height {
-            for x in 0..<width { pixels += [UInt8(x), UInt8(y), 7] }
-        }
-        let picture = Image(width: width, height: height, pixels: pixels)
+        let picture = Self.positionCoded(width: width, height: height, blue: 7)
         let grid = WindowGrid(perAxis: 2, side: 0.5)
         for (window, rectangle) in zip(grid.windows(of: picture), grid.rectangles(width: width, height: height)) {
             #expect(window.width == rectangle.width && window.height == rectangle.height)
@@ -81,11 +77,7 @@ import TwinModel
     @Test func theMirrorWindowIsThePictureFlipped() throws {
         let width = 7
         let height = 3
-        var pixels: [UInt8] = []
-        for y in 0..<height {
-            for x in 0..<width { pixels += [UInt8(x), UInt8(y), 9] }
-        }
-        let picture = Image(width: width, height: height, pixels: pixels)
+        let picture = Self.positionCoded(width: width, height: height, blue: 9)
         let flipped = picture.mirrored()
         #expect(flipped.width == width && flipped.height == height)
         for y in 0..<height {
@@ -100,6 +92,15 @@ import TwinModel
         let preparation = InputPreparation(side: 16, trimsBorders: false)
         let inputs = grid.networkInputs(of: picture, preparation: preparation)
         #expect(inputs.count == 6 && inputs[5] == NetworkInput.preprocess(flipped, preparation: preparation))
+    }
+
+    /// A picture whose pixel at (x, y) is (x, y, `blue`).
+    static func positionCoded(width: Int, height: Int, blue: UInt8) -> Image {
+        var pixels: [UInt8] = []
+        for y in 0..<height {
+            for x in 0..<width { pixels += [UInt8(x), UInt8(y), blue] }
+        }
+        return Image(width: width, height: height, pixels: pixels)
     }
 
     static func framed(

@@ -2,9 +2,9 @@ import ImageIO
 
 /// Windows of a picture embedded beside the whole picture, so that a crop can meet the part of the original it
 /// shows, and a framed copy can show its original whole: an n×n grid of windows, each `side` of the picture's
-/// width and height, the outer ones touching the picture's edges, and optionally one more: the picture without
-/// its uniform frame or letterbox bars (`BorderTrimming`), so that a framed copy's content meets its original whole
-/// whatever the frame's width.
+/// width and height, the outer ones touching the picture's edges; and optionally two more: the picture without its
+/// uniform frame or letterbox bars (`BorderTrimming`), so that a framed copy's content meets its original whole
+/// whatever the frame's width, and the picture mirrored, so that a flipped copy meets its original.
 ///
 /// One global embedding of a squashed view cannot hold both a picture and its halves; each window is a real
 /// network pass on that part of the picture (pooling windows of one feature map was measured and does not help:
@@ -15,8 +15,8 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
     /// The network input side windows are squashed to; nil: the model's own. A smaller side makes a window's
     /// pass cheaper (the cost goes with the side squared).
     public var inputSide: Int?
-    /// Whether the last window is the picture's content inside its borders: the whole picture again when it has
-    /// none. Trimming is an extra view rather than the whole's preparation, because it depends on the edit (text or
+    /// Whether a window after the grid is the picture's content inside its borders: the whole picture again when
+    /// it has none. Trimming is an extra view rather than the whole's preparation, because it depends on the edit (text or
     /// a recolouring near an edge trims differently), so a pair still meets whole against whole.
     public var contentWindow: Bool
     /// Whether the very last window is the whole picture mirrored left to right, so that a flipped copy meets its
@@ -62,10 +62,10 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
         return result
     }
 
-    /// The windows of `image`, in the order of `rectangles` (then the content window, if any), cut from a copy
-    /// whose short side is at most `sourceShortSide`: a picture decoded at full size (PNGs have no DCT scaling)
-    /// would otherwise be copied nine times at full resolution only to be shrunk to the network's input, and the
-    /// benchmarks cut their windows from pictures smaller still (`WorkingPictures.workingShortSide`).
+    /// The windows of `image`, in the order of `rectangles`, then the content and mirror windows if any, cut
+    /// from a copy whose short side is at most `sourceShortSide`: a picture decoded at full size (PNGs have no DCT
+    /// scaling) would otherwise be copied nine times at full resolution only to be shrunk to the network's input,
+    /// and the benchmarks cut their windows from pictures smaller still (`WorkingPictures.workingShortSide`).
     public func windows(of image: Image) -> [Image] {
         let source = windowSource(of: image)
         var windows = gridWindows(of: source)

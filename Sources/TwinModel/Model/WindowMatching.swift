@@ -9,7 +9,7 @@ import NeuralNet
 /// content window, a window is the picture inside its uniform borders (`WindowGrid.contentWindow`); with a mirror
 /// window, the last is the picture mirrored (`WindowGrid.mirrorWindow`).
 ///
-/// The closest of nineteen (or 28) distances is smaller than the whole-to-whole distance the head was fitted on, so it
+/// The closest of these distances is smaller than the whole-to-whole distance the head was fitted on, so it
 /// has its own calibration, fitted on validation pairs scored this way (`WindowCalibration`): p = σ(bias −
 /// scale·d), and its own default threshold. Stored in the model file's metadata under `window_matching`.
 public struct WindowMatching: Sendable, Equatable, Codable {
@@ -20,9 +20,9 @@ public struct WindowMatching: Sendable, Equatable, Codable {
     /// Added to the distance between two windows at the same place, one of each picture; nil: windows at the same
     /// place are not compared (the matching of files written before this existed).
     public var alignedPenalty: Double?
-    /// Whether the grid ends with the content window; nil: it does not (files written before it existed).
+    /// Whether a content window follows the grid; nil: it does not (files written before it existed).
     public var contentWindow: Bool?
-    /// Whether the grid ends with the mirror window; nil: it does not (files written before it existed).
+    /// Whether the mirror window comes last; nil: it does not (files written before it existed).
     public var mirrorWindow: Bool?
     public var bias: Double
     public var scale: Double
