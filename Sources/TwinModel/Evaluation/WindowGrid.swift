@@ -16,8 +16,8 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
     /// pass cheaper (the cost goes with the side squared).
     public var inputSide: Int?
     /// Whether a window after the grid is the picture's content inside its borders: the whole picture again when
-    /// it has none. Trimming is an extra view rather than the whole's preparation, because it depends on the edit (text or
-    /// a recolouring near an edge trims differently), so a pair still meets whole against whole.
+    /// it has none. Trimming is an extra view rather than the whole's preparation, because it depends on the edit
+    /// (text or a recolouring near an edge trims differently), so a pair still meets whole against whole.
     public var contentWindow: Bool
     /// Whether the very last window is the whole picture mirrored left to right, so that a flipped copy meets its
     /// original whole: the network sees left and right, so a mirrored picture is not near its original by itself.
