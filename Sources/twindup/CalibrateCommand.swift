@@ -68,9 +68,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             return
         }
         let validation = try trainingData.pictures(.validation, sameSource: sameSource, threads: threads)
-        let grid = WindowGrid(
-            perAxis: windows, side: windowSide, contentWindow: matching.contentWindow,
-            mirrorWindow: matching.mirrorWindow)
+        let grid = matching.grid(perAxis: windows, side: windowSide)
         let result = try WindowCalibration.fit(
             detector: detector, validation: validation, grid: grid, penalty: matching.windowPenalty,
             alignedPenalty: matching.alignedPenalty, seed: seed, threads: threads)

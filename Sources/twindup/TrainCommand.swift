@@ -158,12 +158,7 @@ struct TrainCommand: AsyncParsableCommand {
         run.sameSource = links
         run.cacheFolder = trainingData.cacheFolder
         run.resume = resume
-        run.windows =
-            windows == 0
-            ? nil
-            : WindowGrid(
-                perAxis: windows, side: WindowMatching.shippedGrid.side, contentWindow: matching.contentWindow,
-                mirrorWindow: matching.mirrorWindow)
+        run.windows = windows == 0 ? nil : matching.grid(perAxis: windows, side: WindowMatching.shippedGrid.side)
         run.windowPenalty = matching.windowPenalty
         run.alignedWindowPenalty = matching.alignedPenalty
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

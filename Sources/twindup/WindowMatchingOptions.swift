@@ -18,6 +18,11 @@ struct WindowMatchingOptions: ParsableArguments {
         help: "Added to the distance between two windows at the same place, one of each picture (inf: not compared).")
     var alignedWindowPenalty: Double = WindowMatching.shippedAlignedPenalty
 
+    /// An N×N grid of windows of `side` with the extra windows these options ask for.
+    func grid(perAxis: Int, side: Double) -> WindowGrid {
+        WindowGrid(perAxis: perAxis, side: side, contentWindow: contentWindow, mirrorWindow: mirrorWindow)
+    }
+
     /// `--aligned-window-penalty` as `WindowMatching.alignedPenalty` takes it: nil for inf.
     var alignedPenalty: Double? { alignedWindowPenalty.isFinite ? alignedWindowPenalty : nil }
 

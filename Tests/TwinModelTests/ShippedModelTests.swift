@@ -105,20 +105,14 @@ import TwinModel
         withoutContent.contentWindow = false
         let original = try windowed(photo, grid: grid)
         let copy = try windowed(letterboxed, grid: grid)
-        let penalties = try #require(detector.windowMatching)
-        func distance(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Float {
-            WindowedEmbedding.closestDistance(
-                first, second, windowPenalty: Float(penalties.penalty),
-                alignedWindowPenalty: Float(penalties.alignedPenalty ?? .infinity))
-        }
-        let withContent = distance(original, copy)
-        let gridOnly = distance(
+        let withContent = detector.closestDistance(original, copy)
+        let gridOnly = detector.closestDistance(
             try windowed(photo, grid: withoutContent), try windowed(letterboxed, grid: withoutContent))
         #expect(withContent < gridOnly, "the content window did not bring the letterboxed copy closer")
         let p = detector.probability(distance: withContent)
         #expect(p >= detector.defaultThreshold, "the letterboxed copy scored \(p)")
         // An unrelated photo, letterboxed the same way, is still distinct.
-        let unrelated = detector.probability(distance: distance(try windowed(other, grid: grid), copy))
+        let unrelated = detector.probability(distance: detector.closestDistance(try windowed(other, grid: grid), copy))
         #expect(unrelated < detector.defaultThreshold, "an unrelated photo scored \(unrelated)")
     }
 
@@ -130,10 +124,7 @@ import TwinModel
         var withoutMirror = matching.grid
         withoutMirror.mirrorWindow = false
         func distance(_ first: Image, _ second: Image, grid: WindowGrid) throws -> Float {
-            WindowedEmbedding.closestDistance(
-                try windowed(first, grid: grid), try windowed(second, grid: grid),
-                windowPenalty: Float(matching.penalty),
-                alignedWindowPenalty: Float(matching.alignedPenalty ?? .infinity))
+            detector.closestDistance(try windowed(first, grid: grid), try windowed(second, grid: grid))
         }
         let flipped = photo.mirrored()
         let withMirror = try distance(photo, flipped, grid: matching.grid)

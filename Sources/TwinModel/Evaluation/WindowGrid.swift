@@ -67,40 +67,36 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
     /// scaling) would otherwise be copied nine times at full resolution only to be shrunk to the network's input,
     /// and the benchmarks cut their windows from pictures smaller still (`WorkingPictures.workingShortSide`).
     public func windows(of image: Image) -> [Image] {
-        let source = windowSource(of: image)
-        var windows = gridWindows(of: source)
-        if contentWindow { windows.append(BorderTrimming().trimmed(source)) }
-        if mirrorWindow { windows.append(source.mirrored()) }
-        return windows
+        cut(image).windows
     }
 
     /// The network inputs of `image`'s windows, in the order of `windows(of:)`, each prepared as `preparation`
     /// says; nil for a content window that is the whole picture (it has no borders), whose embedding is the
     /// whole picture's: most pictures have no frame, and this spares them a pass.
     public func networkInputs(of image: Image, preparation: InputPreparation) -> [[Float]?] {
-        let source = windowSource(of: image)
-        var inputs: [[Float]?] = gridWindows(of: source).map { NetworkInput.preprocess($0, preparation: preparation) }
-        if contentWindow {
-            let content = BorderTrimming().trimmed(source)
-            let isWhole = content.width == source.width && content.height == source.height
-            inputs.append(isWhole ? nil : NetworkInput.preprocess(content, preparation: preparation))
+        let (source, windows) = cut(image)
+        let contentPlace = contentWindow ? perAxis * perAxis : nil
+        return windows.enumerated().map { place, window in
+            let isWhole = window.width == source.width && window.height == source.height
+            return place == contentPlace && isWhole ? nil : NetworkInput.preprocess(window, preparation: preparation)
         }
-        if mirrorWindow { inputs.append(NetworkInput.preprocess(source.mirrored(), preparation: preparation)) }
-        return inputs
     }
 
-    private func windowSource(of image: Image) -> Image {
+    /// The copy windows are cut from (`windows(of:)`) and the windows.
+    private func cut(_ image: Image) -> (source: Image, windows: [Image]) {
         let shortSide = min(image.width, image.height)
-        guard shortSide > Self.sourceShortSide else { return image }
-        return image.resized(
-            width: max(1, image.width * Self.sourceShortSide / shortSide),
-            height: max(1, image.height * Self.sourceShortSide / shortSide), filter: .areaAverage)
-    }
-
-    private func gridWindows(of source: Image) -> [Image] {
-        rectangles(width: source.width, height: source.height).map {
+        let source =
+            shortSide <= Self.sourceShortSide
+            ? image
+            : image.resized(
+                width: max(1, image.width * Self.sourceShortSide / shortSide),
+                height: max(1, image.height * Self.sourceShortSide / shortSide), filter: .areaAverage)
+        var windows = rectangles(width: source.width, height: source.height).map {
             source.cropped(x: $0.x, y: $0.y, width: $0.width, height: $0.height)
         }
+        if contentWindow { windows.append(BorderTrimming().trimmed(source)) }
+        if mirrorWindow { windows.append(source.mirrored()) }
+        return (source, windows)
     }
 
     /// Twice the working pictures' short side: windows of 0.8 are still twice the network's input.
