@@ -1,21 +1,27 @@
 import COpenBLAS
-import Synchronization
+import Foundation
 
 /// The engine's only door to OpenBLAS. Callers pass raw row-major buffers; dimensions are checked here in Swift
 /// because OpenBLAS reports bad arguments by printing through `xerbla`, not by returning an error.
 enum BLAS {
-    private static let configuredThreads = Mutex<Int>(0)
+    private static let threadCount = ThreadCountLeases()
 
-    /// Sets OpenBLAS's thread count; skipped when unchanged because resizing its pool is not free.
-    static func setThreads(_ threads: Int) {
+    /// Runs `body` with OpenBLAS on `threads` threads. The count is one setting for the whole process, read by
+    /// every product as it starts, so a pass that changed it under another's feet would change how that pass's
+    /// products are split (and their last bits) and put two thread pools on the same cores. Passes wanting the same
+    /// count run together; a pass wanting another waits until they have finished. Nested calls must want the count
+    /// already held.
+    static func withThreads<Result, Failure: Error>(
+        _ threads: Int, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
         precondition(threads >= 1, "OpenBLAS needs at least one thread")
-        configuredThreads.withLock { current in
-            if current != threads {
-                openblas_set_num_threads(Int32(threads))
-                current = threads
-            }
-        }
+        threadCount.acquire(threads)
+        defer { threadCount.release() }
+        return try body()
     }
+
+    /// OpenBLAS's current thread count, as its products read it.
+    static var currentThreads: Int { Int(openblas_get_num_threads()) }
 
     /// `c = alpha * op(a) * op(b) + beta * c` with `op(a)` of size m×k, `op(b)` k×n, `c` m×n, all row-major
     /// with leading dimensions `lda`, `ldb`, `ldc`.
@@ -33,5 +39,34 @@ enum BLAS {
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+/// Shared holds on OpenBLAS's thread count: any number of holders of one count at a time.
+///
+/// `@unchecked Sendable` is safe: `count` and `holders` are read and written only between `condition.lock()` and
+/// `condition.unlock()`, and `NSCondition` itself is thread-safe.
+private final class ThreadCountLeases: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var count = 0
+    private var holders = 0
+
+    func acquire(_ threads: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        while holders > 0 && count != threads { condition.wait() }
+        if count != threads {
+            // Resizing the pool is not free, so it happens only when the count changes.
+            openblas_set_num_threads(Int32(threads))
+            count = threads
+        }
+        holders += 1
+    }
+
+    func release() {
+        condition.lock()
+        defer { condition.unlock() }
+        holders -= 1
+        if holders == 0 { condition.broadcast() }
     }
 }

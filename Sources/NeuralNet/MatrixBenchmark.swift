@@ -3,7 +3,10 @@ public enum MatrixBenchmark {
     /// Floating-point operations per second of an m×k by k×n product with OpenBLAS on `threads` threads,
     /// the best of `repetitions` runs.
     public static func sgemmFlops(m: Int, n: Int, k: Int, threads: Int, repetitions: Int = 5) -> Double {
-        BLAS.setThreads(threads)
+        BLAS.withThreads(threads) { measuredFlops(m: m, n: n, k: k, repetitions: repetitions) }
+    }
+
+    private static func measuredFlops(m: Int, n: Int, k: Int, repetitions: Int) -> Double {
         let a = [Float](repeating: 0.5, count: m * k)
         let b = [Float](repeating: 0.25, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
@@ -23,7 +26,6 @@ public enum MatrixBenchmark {
             }
             best = min(best, elapsed)
         }
-        BLAS.setThreads(1)
         return Double(2 * m * n * k) / best.seconds
     }
 }

@@ -43,14 +43,15 @@ public final class Sequential: Layer {
     }
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        context.applyBLASPolicy()
-        if context.mode == .inference, input.rank > 1, let buffered {
-            return try forwardBuffered(input, layers: buffered, context: context)
+        try context.withBLASPolicy { () throws(NeuralNetError) -> Tensor in
+            if context.mode == .inference, input.rank > 1, let buffered {
+                return try forwardBuffered(input, layers: buffered, context: context)
+            }
+            if context.mode == .inference, input.rank > 1, input.shape[0] > 1 {
+                return try forwardPerSample(input, context: context)
+            }
+            return try forwardSteps(input, context: context) { _ in }
         }
-        if context.mode == .inference, input.rank > 1, input.shape[0] > 1 {
-            return try forwardPerSample(input, context: context)
-        }
-        return try forwardSteps(input, context: context) { _ in }
     }
 
     /// The layer-by-layer forward pass, calling `afterStep` with the name of each layer, or pair of fused layers,
@@ -91,7 +92,8 @@ public final class Sequential: Layer {
         let perSample = outputShape.dropFirst().reduce(1, *)
         var output = Tensor(zeros: outputShape)
         var failures = [NeuralNetError?](repeating: nil, count: batch)
-        let single = ExecutionContext(mode: .inference, threads: 1, strategy: context.strategy)
+        // Each sample alone: one loop thread, and OpenBLAS keeps the count the pass holds.
+        let single = ExecutionContext(mode: .inference, threads: context.blasThreads, strategy: context.strategy)
         let layers = self.layers
         output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
             failures.withUnsafeMutableBufferPointer { failureBuffer in
@@ -114,8 +116,9 @@ public final class Sequential: Layer {
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        context.applyBLASPolicy()
-        return try backwardSteps(outputGradient, context: context) { _ in }
+        try context.withBLASPolicy { () throws(NeuralNetError) -> Tensor in
+            try backwardSteps(outputGradient, context: context) { _ in }
+        }
     }
 
     /// The backward pass, calling `afterStep` as `forwardSteps` does.
