@@ -88,7 +88,8 @@ let package = Package(
         .testTarget(
             name: "DuplicateIndexTests",
             dependencies: [
-                "DuplicateIndex", "TwinModel", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "DuplicateIndex", "TwinModel", "ImageIO", "ImageHashing", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSwift),
         .testTarget(

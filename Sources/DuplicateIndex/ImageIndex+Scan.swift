@@ -95,7 +95,8 @@ extension ImageIndex {
         replaceMatrixRows(removing: replaced)
         let worker = ScanWorker(
             decoder: decoder, preparation: detector.inputPreparation, windows: detector.windowMatching?.grid,
-            decodeSide: detector.minimumDecodeSide, store: store, claims: ContentClaims(),
+            hashesPictures: hashComparison != nil, decodeSide: detector.minimumDecodeSide, store: store,
+            claims: ContentClaims(),
             replaced: replaced)
         let next = Counter()
         let finished = DispatchGroup()

@@ -1,4 +1,5 @@
 import Foundation
+import ImageHashing
 import ImageIO
 import TwinModel
 
@@ -14,6 +15,8 @@ public final class ImageIndex {
     /// With window matching, one matrix per window place of the grid, each with a row for every file that has
     /// windows (its window at that place); none otherwise.
     public private(set) var windowMatrices: [EmbeddingMatrix]
+    /// With a hash comparison, one row per file that has a hash (`HashComparison.searchRow`); nil otherwise.
+    public private(set) var hashMatrix: EmbeddingMatrix?
     public var decoder = ImageDecoder()
     /// The writer lock when held for the index's whole life (the daemon); otherwise each write takes it.
     private var heldLock: IndexWriterLock?
@@ -31,6 +34,9 @@ public final class ImageIndex {
         matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
         windowMatrices = try store.loadWindowMatrices(
             width: detector.architecture.embeddingWidth, windowsPerFile: Self.windowsPerFile(of: detector))
+        hashMatrix = try hashComparison.map { comparison throws(IndexError) in
+            try store.loadHashMatrix(comparison: comparison)
+        }
         try refreshDismissals()
     }
 
@@ -74,6 +80,12 @@ public final class ImageIndex {
                 closest.take(windows.search(within: radius - aligned, of: window, threads: threads), adding: aligned)
             }
         }
+        if let comparison = hashComparison, let hashMatrix, let hash = picture.hash, radius >= comparison.offset {
+            closest.take(
+                hashMatrix.search(
+                    within: radius - comparison.offset, of: comparison.searchRow(of: hash), threads: threads),
+                adding: comparison.offset)
+        }
         return closest.neighbors.filter { $0.distance <= radius }
     }
 
@@ -83,6 +95,9 @@ public final class ImageIndex {
     /// What a distance between windows at the same place adds (`WindowMatching.alignedPenalty`); nil: such
     /// windows are not compared.
     var alignedWindowPenalty: Float? { detector.windowMatching?.alignedPenalty.map { Float($0) } }
+
+    /// The matching's hash comparison (`WindowMatching.hashComparison`); nil: hashes are not compared.
+    var hashComparison: HashComparison? { detector.windowMatching?.hashComparison }
 
     /// The windows `detector` embeds per picture: the window matrices the index keeps.
     static func windowsPerFile(of detector: TwinDetector) -> Int {
@@ -103,6 +118,9 @@ public final class ImageIndex {
             for (window, windows) in zip(picture.windows, windowMatrices) where windows.count > 0 {
                 closest.take(windows.nearest(k, to: window), adding: aligned)
             }
+        }
+        if let comparison = hashComparison, let hashMatrix, let hash = picture.hash {
+            closest.take(hashMatrix.nearest(k, to: comparison.searchRow(of: hash)), adding: comparison.offset)
         }
         return Array(closest.neighbors.prefix(k))
     }
@@ -163,6 +181,7 @@ public final class ImageIndex {
     func replaceMatrixRows(removing ids: Set<Int64>) {
         matrix.remove(ids: ids)
         for place in windowMatrices.indices { windowMatrices[place].remove(ids: ids) }
+        hashMatrix?.remove(ids: ids)
     }
 
     /// Runs `body`, which changes the matrix ahead of the store; if it fails, the matrix is reloaded from the store
@@ -172,6 +191,9 @@ public final class ImageIndex {
             matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
             windowMatrices = try store.loadWindowMatrices(
                 width: detector.architecture.embeddingWidth, windowsPerFile: Self.windowsPerFile(of: detector))
+            hashMatrix = try hashComparison.map { comparison throws(IndexError) in
+                try store.loadHashMatrix(comparison: comparison)
+            }
             matrixNeedsReload = false
         }
         do {
@@ -182,8 +204,11 @@ public final class ImageIndex {
         }
     }
 
-    func addMatrixRows(id: Int64, embedding: [Float], windowEmbeddings: [Float]?) {
+    func addMatrixRows(id: Int64, embedding: [Float], windowEmbeddings: [Float]?, pictureHash: PerceptualHash?) {
         matrix.append(id: id, embedding: embedding)
+        if let comparison = hashComparison, let pictureHash {
+            hashMatrix?.append(id: id, embedding: comparison.searchRow(of: pictureHash))
+        }
         guard let windowEmbeddings else { return }
         let width = matrix.width
         precondition(windowEmbeddings.count == windowMatrices.count * width, "one window per place of the grid")

@@ -18,8 +18,10 @@ import GRDB
 ///   `meta.dismissal_generation`, which other processes (the daemon) poll to know when to re-read the table.
 /// - `file.window_embeddings` (v3): with a model that matches windows (`WindowMatching`), the scaled embeddings of
 ///   the picture's windows, one after the other, as little-endian Float32; NULL otherwise.
+/// - `file.picture_hash` (v4): with a model that compares hashes (`HashComparison`), the picture's 256-bit
+///   PDQ-style hash as four little-endian 64-bit words; NULL otherwise.
 enum IndexSchema {
-    static let version = 3
+    static let version = 4
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -85,6 +87,13 @@ enum IndexSchema {
                 sql: """
                     ALTER TABLE file ADD COLUMN window_embeddings BLOB;
                     INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '3');
+                    """)
+        }
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE file ADD COLUMN picture_hash BLOB;
+                    INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '4');
                     """)
         }
         return migrator

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import ImageHashing
+import TwinModel
 
 /// The index file: SQLite through GRDB, in WAL mode so that readers never wait for the scan and a crash loses at
 /// most the transaction in progress.
@@ -118,6 +120,33 @@ public final class IndexStore: Sendable {
     public func loadWindowMatrices(width: Int, windowsPerFile: Int) throws(IndexError) -> [EmbeddingMatrix] {
         guard windowsPerFile > 0 else { return [] }
         return try loadMatrices(column: "window_embeddings", width: width, rowsPerFile: windowsPerFile)
+    }
+
+    /// The hashes of every row embedded by this model that has one, in id order, as one search matrix of
+    /// `comparison`'s rows (`HashComparison.searchRow`).
+    public func loadHashMatrix(comparison: HashComparison) throws(IndexError) -> EmbeddingMatrix {
+        try guarded {
+            try pool.read { db in
+                var matrix = EmbeddingMatrix(width: HashComparison.kind.bitCount)
+                let cursor = try Row.fetchCursor(
+                    db,
+                    sql:
+                        "SELECT id, picture_hash FROM file WHERE model_id = ? AND picture_hash IS NOT NULL ORDER BY id",
+                    arguments: [modelID])
+                while let row = try cursor.next() {
+                    let id: Int64 = row[0]
+                    let data: Data = row[1]
+                    guard let hash = Self.pictureHash(data) else {
+                        throw IndexError(
+                            .corrupt, path: path,
+                            cause: "file row \(id) has a picture hash of \(data.count) bytes, expected "
+                                + "\(HashComparison.kind.bitCount / 8)")
+                    }
+                    matrix.append(id: id, embedding: comparison.searchRow(of: hash))
+                }
+                return matrix
+            }
+        }
     }
 
     /// The blobs of `column` of every row embedded by this model that has one, in id order, as `rowsPerFile`
@@ -314,15 +343,16 @@ public final class IndexStore: Sendable {
                 let insertFile = try db.cachedStatement(
                     sql: """
                         INSERT INTO file (id, path, device, inode, size, mtime_ns, content_hash, width, height,
-                            embedding, window_embeddings, decode_error, model_id, added_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            embedding, window_embeddings, picture_hash, decode_error, model_id, added_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 for file in batch.files {
                     try insertFile.execute(arguments: [
                         file.id, Data(file.path.bytes), Int64(bitPattern: file.identity.device),
                         Int64(bitPattern: file.identity.inode), file.identity.size, file.identity.modificationTime,
                         Data(file.contentHash), file.width, file.height, file.embedding.map(Self.blob),
-                        file.windowEmbeddings.map(Self.blob), file.decodeError, file.modelID,
+                        file.windowEmbeddings.map(Self.blob), file.pictureHash.map(Self.blob), file.decodeError,
+                        file.modelID,
                         Self.milliseconds(file.addedAt),
                     ])
                 }
@@ -434,7 +464,8 @@ public final class IndexStore: Sendable {
                 device: UInt64(bitPattern: row["device"]), inode: UInt64(bitPattern: row["inode"]), size: row["size"],
                 modificationTime: row["mtime_ns"]),
             contentHash: [UInt8](row["content_hash"] as Data), width: row["width"], height: row["height"],
-            embedding: embedding, windowEmbeddings: floats(row["window_embeddings"]), decodeError: row["decode_error"],
+            embedding: embedding, windowEmbeddings: floats(row["window_embeddings"]),
+            pictureHash: (row["picture_hash"] as Data?).flatMap(Self.pictureHash), decodeError: row["decode_error"],
             modelID: row["model_id"],
             addedAt: date(milliseconds: row["added_at"]))
     }
@@ -444,6 +475,26 @@ public final class IndexStore: Sendable {
         var data = Data(capacity: embedding.count * 4)
         for value in embedding { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
         return data
+    }
+
+    /// A hash as stored: its words as little-endian 64-bit integers.
+    static func blob(_ hash: PerceptualHash) -> Data {
+        var data = Data(capacity: hash.words.count * 8)
+        for word in hash.words { withUnsafeBytes(of: word.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    /// The stored hash; nil when the blob is not one hash of the comparison's kind.
+    static func pictureHash(_ data: Data) -> PerceptualHash? {
+        let words = HashComparison.kind.bitCount / 64
+        guard data.count == words * 8 else { return nil }
+        return data.withUnsafeBytes { raw in
+            PerceptualHash(
+                kind: HashComparison.kind,
+                words: (0..<words).map {
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))
+                })
+        }
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageHashing
 
 /// One row of the index's `file` table.
 public struct IndexedFile: Sendable {
@@ -14,13 +15,16 @@ public struct IndexedFile: Sendable {
     public var embedding: [Float]?
     /// With window matching, the scaled embeddings of the picture's windows, one after the other; nil without.
     public var windowEmbeddings: [Float]?
+    /// With a model that compares hashes, the picture's hash (`HashComparison`); nil without.
+    public var pictureHash: PerceptualHash?
     public var decodeError: String?
     public var modelID: String
     public var addedAt: Date
 
     public init(
         id: Int64, path: RawPath, identity: FileIdentity, contentHash: [UInt8], width: Int?, height: Int?,
-        embedding: [Float]?, windowEmbeddings: [Float]? = nil, decodeError: String?, modelID: String, addedAt: Date
+        embedding: [Float]?, windowEmbeddings: [Float]? = nil, pictureHash: PerceptualHash? = nil,
+        decodeError: String?, modelID: String, addedAt: Date
     ) {
         self.id = id
         self.path = path
@@ -30,6 +34,7 @@ public struct IndexedFile: Sendable {
         self.height = height
         self.embedding = embedding
         self.windowEmbeddings = windowEmbeddings
+        self.pictureHash = pictureHash
         self.decodeError = decodeError
         self.modelID = modelID
         self.addedAt = addedAt

@@ -1,4 +1,5 @@
 import Foundation
+import ImageHashing
 import TwinModel
 
 /// The indexing half of a scan, on one thread: embeds decoded pictures in batches, finds their exact and near
@@ -16,6 +17,7 @@ struct ScanCommitter {
         var hash: [UInt8]
         var input: [Float]
         var windowInputs: [[Float]?]
+        var pictureHash: PerceptualHash?
         var width: Int
         var height: Int
     }
@@ -47,12 +49,13 @@ struct ScanCommitter {
 
     mutating func handle(_ outcome: ScanOutcome, summary: inout ScanSummary) throws {
         switch outcome {
-        case .decoded(let item, let identity, let hash, let input, let windowInputs, let width, let height):
+        case .decoded(
+            let item, let identity, let hash, let input, let windowInputs, let pictureHash, let width, let height):
             summary.decoded += 1
             waitingForEmbedding.append(
                 Decoded(
-                    item: item, identity: identity, hash: hash, input: input, windowInputs: windowInputs, width: width,
-                    height: height))
+                    item: item, identity: identity, hash: hash, input: input, windowInputs: windowInputs,
+                    pictureHash: pictureHash, width: width, height: height))
             if waitingForEmbedding.count >= options.embeddingBatch { try embedWaiting(summary: &summary) }
         case .undecodable(let item, let identity, let hash, let error):
             summary.decoded += 1
@@ -110,12 +113,13 @@ struct ScanCommitter {
             }
             let matches = try undismissed(
                 index.matches(
-                    of: WindowedEmbedding(whole: scaled, windows: windows), within: radius, threads: options.workers),
+                    of: WindowedEmbedding(whole: scaled, windows: windows, hash: entry.pictureHash), within: radius,
+                    threads: options.workers),
                 of: entry.hash)
             let id = try add(
                 entry.item, identity: entry.identity, hash: entry.hash, width: entry.width, height: entry.height,
-                embedding: scaled, windowEmbeddings: windows.isEmpty ? nil : windows.flatMap { $0 }, error: nil,
-                summary: &summary)
+                embedding: scaled, windowEmbeddings: windows.isEmpty ? nil : windows.flatMap { $0 },
+                pictureHash: entry.pictureHash, error: nil, summary: &summary)
             if !matches.isEmpty { summary.nearDuplicates += 1 }
             let paths = try paths(of: matches.map(\.id))
             for match in matches {
@@ -132,8 +136,8 @@ struct ScanCommitter {
     ) throws {
         let id = try add(
             item, identity: identity, hash: hash, width: original.width, height: original.height,
-            embedding: original.embedding, windowEmbeddings: original.windowEmbeddings, error: original.decodeError,
-            summary: &summary)
+            embedding: original.embedding, windowEmbeddings: original.windowEmbeddings,
+            pictureHash: original.pictureHash, error: original.decodeError, summary: &summary)
         // Two identical files dismissed as a pair silence every copy of those bytes.
         guard !index.dismissed.contains(hash, hash) else { return }
         summary.exactDuplicates += 1
@@ -146,19 +150,24 @@ struct ScanCommitter {
     @discardableResult
     private mutating func add(
         _ item: ScanItem, identity: FileIdentity, hash: [UInt8], width: Int?, height: Int?, embedding: [Float]?,
-        windowEmbeddings: [Float]? = nil, error: String?, summary: inout ScanSummary
+        windowEmbeddings: [Float]? = nil, pictureHash: PerceptualHash? = nil, error: String?,
+        summary: inout ScanSummary
     ) throws -> Int64 {
         let id = nextID
         nextID += 1
         if let old = item.replacing { batch.deletions.append(old) }
         let file = IndexedFile(
             id: id, path: item.path, identity: identity, contentHash: hash, width: width, height: height,
-            embedding: embedding, windowEmbeddings: windowEmbeddings, decodeError: error, modelID: index.store.modelID,
+            embedding: embedding, windowEmbeddings: windowEmbeddings, pictureHash: pictureHash, decodeError: error,
+            modelID: index.store.modelID,
             addedAt: Date())
         batch.files.append(file)
         batchPaths[id] = item.path
         batchHashes[id] = hash
-        if let embedding { index.addMatrixRows(id: id, embedding: embedding, windowEmbeddings: windowEmbeddings) }
+        if let embedding {
+            index.addMatrixRows(
+                id: id, embedding: embedding, windowEmbeddings: windowEmbeddings, pictureHash: pictureHash)
+        }
         if let copies = waitingForOriginal.removeValue(forKey: hash) {
             for (copy, copyIdentity) in copies {
                 try addCopy(copy, identity: copyIdentity, hash: hash, of: file, summary: &summary)

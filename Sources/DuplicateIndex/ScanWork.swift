@@ -15,7 +15,8 @@ struct ScanItem: Sendable {
 enum ScanOutcome: Sendable {
     /// Decoded and preprocessed, whole and (with window matching) as windows: ready for the network.
     case decoded(
-        ScanItem, FileIdentity, hash: [UInt8], input: [Float], windowInputs: [[Float]?], width: Int, height: Int)
+        ScanItem, FileIdentity, hash: [UInt8], input: [Float], windowInputs: [[Float]?],
+        pictureHash: PerceptualHash?, width: Int, height: Int)
     /// Read but not decodable: a `decode_error`, and a row that remembers it until the file changes.
     case undecodable(ScanItem, FileIdentity, hash: [UInt8], error: String)
     /// The same bytes as a file the index already holds; not decoded.
@@ -63,6 +64,8 @@ struct ScanWorker: Sendable {
     let preparation: InputPreparation
     /// The model's window grid when it matches windows.
     let windows: WindowGrid?
+    /// Whether the model compares pictures' hashes (`HashComparison`).
+    let hashesPictures: Bool
     /// The short side pictures are decoded to at least (`TwinDetector.minimumDecodeSide`).
     let decodeSide: Int
     let store: IndexStore
@@ -104,7 +107,8 @@ struct ScanWorker: Sendable {
             let windowInputs = windows?.networkInputs(of: image, preparation: preparation) ?? []
             return .decoded(
                 item, identity, hash: hash, input: NetworkInput.preprocess(image, preparation: preparation),
-                windowInputs: windowInputs, width: image.originalWidth, height: image.originalHeight)
+                windowInputs: windowInputs, pictureHash: hashesPictures ? HashComparison.hash(of: image) : nil,
+                width: image.originalWidth, height: image.originalHeight)
         } catch {
             return .undecodable(item, identity, hash: hash, error: "\(error.code): \(error.cause)")
         }

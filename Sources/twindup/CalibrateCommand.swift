@@ -71,7 +71,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         let grid = matching.grid(perAxis: windows, side: windowSide)
         let result = try WindowCalibration.fit(
             detector: detector, validation: validation, grid: grid, penalty: matching.windowPenalty,
-            alignedPenalty: matching.alignedPenalty, seed: seed, threads: threads)
+            alignedPenalty: matching.alignedPenalty, hashComparison: matching.comparison, seed: seed,
+            threads: threads)
         let updated = WindowCalibration.applying(result.matching, to: weights, result: result)
         try updated.write(to: URL(fileURLWithPath: out))
         print(result.line(grid: grid))

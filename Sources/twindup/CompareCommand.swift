@@ -54,7 +54,8 @@ struct CompareCommand: AsyncParsableCommand {
             try decoder.decode(fileAt: second, minimumShortSide: side),
         ]
         let embeddings = try detector.windowedEmbeddings(
-            of: images, windows: detector.windowMatching?.grid, threads: ProcessInfoCores.active)
+            of: images, windows: detector.windowMatching?.grid, hashes: detector.windowMatching?.hashComparison != nil,
+            threads: ProcessInfoCores.active)
         let probability = detector.probability(embeddings[0], embeddings[1])
         let cutoff = threshold ?? detector.defaultThreshold
         let duplicate = probability >= cutoff

@@ -83,6 +83,26 @@ struct EvalCommand: AsyncParsableCommand {
     )
     var alignedWindowPenalties: String?
 
+    @Option(
+        help: """
+            With --windows N: also compare pictures by their PDQ-style hashes, two with identical hashes at this \
+            distance (with --hash-scale).
+            """)
+    var hashOffset: Float?
+
+    @Option(help: "With --hash-offset: the distance each differing hash bit adds.")
+    var hashScale: Float?
+
+    @Option(
+        help: """
+            With --window-penalties: also score a hash comparison for each of these cuts (comma-separated bits): \
+            hashes that many bits apart at the matching's radius for precision 0.99.
+            """)
+    var hashCuts: String?
+
+    @Option(help: "With --hash-cuts: the distance per hash bit (comma-separated; default 0.1).")
+    var hashScales: String?
+
     @Option(help: "Threads.")
     var threads: Int = 2
 
@@ -101,6 +121,9 @@ struct EvalCommand: AsyncParsableCommand {
         guard alignedWindowPenalty.map({ $0 >= 0 && !$0.isNaN }) ?? true else {
             throw ValidationError("--aligned-window-penalty must be a distance of 0 or more, or inf")
         }
+        guard (hashOffset == nil) == (hashScale == nil), hashScale.map({ $0 > 0 && $0.isFinite }) ?? true,
+            hashOffset.map(\.isFinite) ?? true
+        else { throw ValidationError("--hash-offset and --hash-scale go together; the scale must be above 0") }
         guard windowInputSide.map({ (16...512).contains($0) }) ?? true else {
             throw ValidationError("--window-input-side must be 16 to 512")
         }
@@ -128,7 +151,17 @@ struct EvalCommand: AsyncParsableCommand {
             let aligned = try distances(alignedWindowPenalties ?? "inf", option: "aligned-window-penalties")
             for line in try EvaluationReport.penaltySweep(
                 detector: detector, pictures: pictures, seed: seed, threads: threads, windows: grid,
-                penalties: penalties, alignedPenalties: aligned)
+                penalties: penalties, alignedPenalties: aligned,
+                hashCuts: try (hashCuts ?? "").split(separator: ",").map {
+                    guard let cut = Int($0), cut >= 0 else {
+                        throw ValidationError("--hash-cuts: \($0) is not a number of bits")
+                    }
+                    return cut
+                },
+                hashScales: try distances(hashScales ?? "0.1", option: "hash-scales").map {
+                    guard $0 > 0 && $0.isFinite else { throw ValidationError("--hash-scales must be above 0") }
+                    return $0
+                })
             {
                 print(line)
             }
@@ -137,10 +170,17 @@ struct EvalCommand: AsyncParsableCommand {
         let report = try EvaluationReport.run(
             detector: detector, pictures: pictures, seed: seed, threads: threads, hardest: hardest,
             windows: grid ?? detector.windowMatching?.grid, windowPenalty: grid == nil ? nil : (windowPenalty ?? 0),
-            alignedWindowPenalty: grid == nil ? nil : (alignedWindowPenalty ?? .infinity))
+            alignedWindowPenalty: grid == nil ? nil : (alignedWindowPenalty ?? .infinity),
+            hashComparison: grid == nil ? detector.windowMatching?.hashComparison : explicitHashComparison)
         print(report.table)
         if let json { try report.json.write(toFile: json, atomically: true, encoding: .utf8) }
         if let chart { try report.chart.write(toFile: chart, atomically: true, encoding: .utf8) }
+    }
+
+    /// `--hash-offset` and `--hash-scale` as a comparison.
+    var explicitHashComparison: HashComparison? {
+        guard let hashOffset, let hashScale else { return nil }
+        return HashComparison(offset: hashOffset, scale: hashScale)
     }
 }
 
@@ -155,4 +195,5 @@ enum ModelLocation {
         }
         return path
     }
+
 }

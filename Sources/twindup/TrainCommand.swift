@@ -161,6 +161,7 @@ struct TrainCommand: AsyncParsableCommand {
         run.windows = windows == 0 ? nil : matching.grid(perAxis: windows, side: WindowMatching.shippedGrid.side)
         run.windowPenalty = matching.windowPenalty
         run.alignedWindowPenalty = matching.alignedPenalty
+        run.hashComparison = matching.comparison
         run.commandLine = (["twindup"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let log: (String) -> Void = { line in
             let stamp = ISO8601DateFormatter().string(from: Date())

@@ -201,7 +201,7 @@ struct DismissalTests {
             }
             try queue.close()
             let store = try IndexStore(existingAt: path)
-            #expect(try store.statistics().schemaVersion == "3")
+            #expect(try store.statistics().schemaVersion == "4")
             #expect(try store.findings().count == 1, "the upgrade lost the index's findings")
             let outcome = try store.dismiss(RawPath("/srv/a.jpg"), RawPath("/srv/b.jpg"))
             #expect(outcome.isNew && outcome.findingsRemoved == 1)

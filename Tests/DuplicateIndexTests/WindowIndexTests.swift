@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ImageIO
 import TestSupport
 import Testing
@@ -16,6 +17,16 @@ import TwinModel
         try FileManager.default.createDirectory(
             at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(JPEGEncoder.encode(crop, quality: 90)).write(to: destination)
+    }
+
+    /// The path of an index in `folder` that `detector` scanned one photo into (its tree: `folder/tree`).
+    static func indexOfOnePhoto(in folder: URL, detector: TwinDetector) throws -> String {
+        let tree = folder.appendingPathComponent("tree")
+        try IndexFixtures.copy("jpeg/testorig.jpg", to: tree.appendingPathComponent("a.jpg"))
+        let indexPath = folder.appendingPathComponent("index.sqlite").path
+        _ = try ImageIndex(path: indexPath, detector: detector).scan(
+            [tree.path], options: ScanOptions(threshold: detector.defaultThreshold))
+        return indexPath
     }
 
     func scan(_ tree: URL, index: ImageIndex, reportURL: URL) throws -> [[String: Any]] {
@@ -130,6 +141,7 @@ import TwinModel
     @Test func theSearchesGiveEveryFileTheDetectorsClosestDistance() throws {
         let detector = try IndexFixtures.detector()
         #expect(detector.windowMatching?.alignedPenalty != nil, "the shipped model compares windows at one place")
+        #expect(detector.windowMatching?.hashComparison != nil, "the shipped model compares hashes")
         try IndexFixtures.withScratch { folder in
             let tree = folder.appendingPathComponent("tree")
             try Self.writeHalfCrop(to: tree.appendingPathComponent("crop.jpg"))
@@ -149,7 +161,8 @@ import TwinModel
                 let windows = try #require(file.windowEmbeddings)
                 stored[id] = WindowedEmbedding(
                     whole: try #require(file.embedding),
-                    windows: stride(from: 0, to: windows.count, by: width).map { Array(windows[$0..<($0 + width)]) })
+                    windows: stride(from: 0, to: windows.count, by: width).map { Array(windows[$0..<($0 + width)]) },
+                    hash: try #require(file.pictureHash))
             }
             #expect(stored.count == 6)
             for query in stored.values {
@@ -166,6 +179,22 @@ import TwinModel
         }
     }
 
+    /// A stored hash of the wrong length is refused by name when the index opens, not compared as garbage.
+    @Test func aMalformedStoredHashIsReportedWithItsRow() throws {
+        let detector = try IndexFixtures.detector()
+        try IndexFixtures.withScratch { folder in
+            let indexPath = try Self.indexOfOnePhoto(in: folder, detector: detector)
+            let queue = try DatabaseQueue(path: indexPath)
+            try queue.write { db in try db.execute(sql: "UPDATE file SET picture_hash = x'0102'") }
+            try queue.close()
+            let error = #expect(throws: IndexError.self) { try ImageIndex(path: indexPath, detector: detector) }
+            #expect(error?.code == .corrupt)
+            #expect(
+                "\(String(describing: error))".contains("picture hash of 2 bytes, expected 32"),
+                "the error was: \(String(describing: error))")
+        }
+    }
+
     @Test func anExactCopyTakesTheWindowsOfItsOriginal() throws {
         let detector = try IndexFixtures.detector()
         try IndexFixtures.withScratch { folder in
@@ -177,7 +206,9 @@ import TwinModel
             let files = try index.matrix.ids.map { try #require(try index.store.file(id: $0)) }
             #expect(files.count == 2)
             #expect(files[0].windowEmbeddings != nil && files[0].windowEmbeddings == files[1].windowEmbeddings)
+            #expect(files[0].pictureHash != nil && files[0].pictureHash == files[1].pictureHash)
             #expect(index.windowMatrices.allSatisfy { Set($0.ids) == Set(files.map(\.id)) })
+            #expect(Set(try #require(index.hashMatrix).ids) == Set(files.map(\.id)))
         }
     }
 
@@ -194,6 +225,7 @@ import TwinModel
             #expect(index.windowMatrices.allSatisfy { $0.count == 1 })
             #expect(try index.forget(RawPath(original.path)) == 1)
             #expect(index.matrix.count == 0 && index.windowMatrices.allSatisfy { $0.count == 0 })
+            #expect(index.hashMatrix?.count == 0)
             try FileManager.default.removeItem(at: original)
             // The crop alone: nothing left to match, whatever id it gets.
             try Self.writeHalfCrop(to: tree.appendingPathComponent("crop.jpg"))
@@ -207,11 +239,7 @@ import TwinModel
         let windowed = try IndexFixtures.detector()
         let whole = try TwinDetector(contentsOf: IndexFixtures.modelPath, usingWindows: false)
         try IndexFixtures.withScratch { folder in
-            let tree = folder.appendingPathComponent("tree")
-            try IndexFixtures.copy("jpeg/testorig.jpg", to: tree.appendingPathComponent("a.jpg"))
-            let indexPath = folder.appendingPathComponent("index.sqlite").path
-            _ = try ImageIndex(path: indexPath, detector: windowed).scan(
-                [tree.path], options: ScanOptions(threshold: windowed.defaultThreshold))
+            let indexPath = try Self.indexOfOnePhoto(in: folder, detector: windowed)
             #expect {
                 try ImageIndex(path: indexPath, detector: whole)
             } throws: { error in

@@ -33,17 +33,24 @@ import Testing
     }
 
     @Test func passesWantingTheSameCountRunTogether() throws {
-        let inside = Mutex(0)
-        let mostInside = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            BLAS.withThreads(1) {
-                inside.withLock { $0 += 1 }
-                Thread.sleep(forTimeInterval: 0.2)
-                mostInside.withLock { $0 = max($0, inside.withLock { $0 }) }
-                inside.withLock { $0 -= 1 }
+        let inside = Counter()
+        let metTheOther = Counter()
+        let bothDone = DispatchGroup()
+        for _ in 0..<2 {
+            bothDone.enter()
+            Thread.detachNewThread {
+                BLAS.withThreads(1) {
+                    inside.add(1)
+                    // Each pass waits inside its hold for the other: serialised holds would never meet.
+                    let deadline = Date().addingTimeInterval(10)
+                    while inside.value < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+                    if inside.value == 2 { metTheOther.add(1) }
+                }
+                bothDone.leave()
             }
         }
-        #expect(mostInside.withLock { $0 } >= 2, "passes at one count were serialised")
+        #expect(bothDone.wait(timeout: .now() + 60) == .success)
+        #expect(metTheOther.value == 2, "passes at one count were serialised")
     }
 }
 
@@ -51,4 +58,12 @@ private final class EventLog: Sendable {
     let entries = Mutex<[String]>([])
 
     func record(_ event: String) { entries.withLock { $0.append(event) } }
+}
+
+private final class Counter: Sendable {
+    private let count = Mutex(0)
+
+    var value: Int { count.withLock { $0 } }
+
+    func add(_ amount: Int) { count.withLock { $0 += amount } }
 }

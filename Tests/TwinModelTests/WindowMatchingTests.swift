@@ -101,6 +101,49 @@ import TwinModel
         #expect(try #require(WindowMatching(metadataValue: mirrorOff)).metadataValue == content.metadataValue)
     }
 
+    @Test func theHashComparisonIsOptionalCheckedAndPartOfTheId() throws {
+        let before = #"{"alignedPenalty":0.75,"bias":20,"penalty":1,"perAxis":2,"scale":2,"side":0.75,"threshold":0.9}"#
+        let old = try #require(WindowMatching(metadataValue: before))
+        #expect(old.hashComparison == nil && old.metadataValue == before)
+        let made = WindowMatching(
+            perAxis: 2, side: 0.75, penalty: 1, alignedPenalty: 0.75,
+            hashComparison: HashComparison(offset: -0.5, scale: 0.1), bias: 20, scale: 2, threshold: 0.9)
+        let reread = try #require(WindowMatching(metadataValue: made.metadataValue))
+        #expect(reread == made && reread.hashComparison == HashComparison(offset: -0.5, scale: 0.1))
+        #expect(made.modelID(for: weights, version: "1.0") != old.modelID(for: weights, version: "1.0"))
+        // Half a comparison, or one whose distance would not grow with the bits, is refused.
+        for broken in [#""hashOffset":1,"#, #""hashScale":0.1,"#, #""hashOffset":1,"hashScale":0,"#] {
+            #expect(WindowMatching(metadataValue: before.replacingOccurrences(of: "{", with: "{" + broken)) == nil)
+        }
+    }
+
+    /// A pair's closest distance takes the hashes' distance when that is the closer, and only with both hashes.
+    @Test func theHashesDistanceIsOneMoreCandidateForTheClosest() throws {
+        let whole = try TwinDetector(contentsOf: path, usingWindows: false)
+        let original = try Pictures.image(Pictures.distinctFiles[0])
+        var grey = [UInt8](repeating: 0, count: original.pixels.count)
+        for index in stride(from: 0, to: grey.count, by: 3) {
+            let red = 0.299 * Float(original.pixels[index])
+            let green = 0.587 * Float(original.pixels[index + 1])
+            let blue = 0.114 * Float(original.pixels[index + 2])
+            let luma = UInt8((red + green + blue).rounded())
+            (grey[index], grey[index + 1], grey[index + 2]) = (luma, luma, luma)
+        }
+        let greyed = Image(width: original.width, height: original.height, pixels: grey)
+        let embedded = try whole.windowedEmbeddings(of: [original, greyed], windows: nil, hashes: true, threads: 1)
+        let (first, second) = (embedded[0], embedded[1])
+        let bits = try #require(first.hash).distance(to: try #require(second.hash))
+        #expect(bits < 32, "greying a picture keeps its luminance hash, but it moved \(bits) bits")
+        let network = WindowedEmbedding.closestDistance(first, second)
+        #expect(network > 0)
+        let comparison = HashComparison(offset: -1, scale: 0.01)
+        let viaHashes = WindowedEmbedding.closestDistance(first, second, hashComparison: comparison)
+        #expect(viaHashes == min(network, -1 + 0.01 * Float(bits)) && viaHashes < 0)
+        var withoutHash = second
+        withoutHash.hash = nil
+        #expect(WindowedEmbedding.closestDistance(first, withoutHash, hashComparison: comparison) == network)
+    }
+
     @Test func unreadableWindowMatchingIsRefusedByName() throws {
         var broken = weights
         broken.metadata[WindowMatching.metadataKey] = #"{"perAxis":3,"side":0.8,"bias":1,"scale":-1,"threshold":0.9}"#

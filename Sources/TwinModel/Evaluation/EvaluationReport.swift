@@ -49,16 +49,18 @@ public struct EvaluationReport: Sendable, Codable {
 
     public static func run(
         detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, hardest: Int = 0,
-        windows: WindowGrid? = nil, windowPenalty: Float? = nil, alignedWindowPenalty: Float? = nil
+        windows: WindowGrid? = nil, windowPenalty: Float? = nil, alignedWindowPenalty: Float? = nil,
+        hashComparison: HashComparison? = nil
     ) throws -> EvaluationReport {
         let embedded = try WindowedBenchmark(
-            detector: detector, pictures: pictures, seed: seed, threads: threads, windows: windows)
+            detector: detector, pictures: pictures, seed: seed, threads: threads, windows: windows,
+            hashes: hashComparison != nil)
         let benchmark = embedded.benchmark
         // Every (original, copy) score once, up front: the metrics, the false-pair count and the extremes all read it.
         let distances = embedded.closestDistances(
             windowPenalty: windowPenalty ?? Float(detector.windowMatching?.penalty ?? 0),
             alignedWindowPenalty: alignedWindowPenalty ?? Float(detector.windowMatching?.alignedPenalty ?? .infinity),
-            threads: threads)
+            hashComparison: hashComparison, threads: threads)
         let probabilities = distances.map { $0.map(detector.probability(distance:)) }
         let modelScore = { (original: Int, edited: Int) in probabilities[original][edited] }
         let modelMetrics = PairMetrics(pairs: benchmark.scoredPairs(modelScore))
@@ -97,25 +99,50 @@ public struct EvaluationReport: Sendable, Codable {
     /// recall at precision 0.99 per edit kind. For choosing a window matching's penalty on validation pictures.
     public static func penaltySweep(
         detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, windows: WindowGrid,
-        penalties: [Float], alignedPenalties: [Float] = [.infinity]
+        penalties: [Float], alignedPenalties: [Float] = [.infinity], hashCuts: [Int] = [],
+        hashScales: [Float] = [0.1]
     ) throws -> [String] {
         let embedded = try WindowedBenchmark(
-            detector: detector, pictures: pictures, seed: seed, threads: threads, windows: windows)
+            detector: detector, pictures: pictures, seed: seed, threads: threads, windows: windows,
+            hashes: !hashCuts.isEmpty)
+        let benchmark = embedded.benchmark
         let settings = penalties.flatMap { penalty in alignedPenalties.map { (penalty, $0) } }
-        return settings.map { penalty, alignedPenalty in
+        return settings.flatMap { penalty, alignedPenalty in
             let distances = embedded.closestDistances(
                 windowPenalty: penalty, alignedWindowPenalty: alignedPenalty, threads: threads)
-            let metrics = PairMetrics(pairs: embedded.benchmark.scoredPairs { -Double(distances[$0][$1]) })
-            let summary = summarise(name: "penalty", metrics: metrics, probabilities: false)
-            let kinds = EditKind.allCases.map { kind in
-                "\(kind.rawValue) "
-                    + String(format: "%.3f", summary.atPrecision["0.99"]?.recallByKind[kind.rawValue] ?? 0)
+            let plain = PairMetrics(pairs: benchmark.scoredPairs { -Double(distances[$0][$1]) })
+            // A hash comparison placed by its cut: hashes `cut` bits apart land on this matching's radius at
+            // precision 0.99, each bit fewer `scale` nearer.
+            let radius = Float(-(plain.operatingPoint(atPrecision: 0.99)?.threshold ?? 0))
+            var variants: [(String, HashComparison)?] = [nil]
+            for cut in hashCuts {
+                for scale in hashScales {
+                    let comparison = HashComparison(offset: radius - scale * Float(cut), scale: scale)
+                    variants.append(
+                        (String(format: "hashes ≤ %d bits at %.4f + %.3f·h", cut, comparison.offset, scale), comparison)
+                    )
+                }
             }
-            return String(
-                format: "penalty %.2f aligned %.2f: AP %.4f, R@P0.99 %.4f, R@P0.999 %.4f; ", penalty,
-                alignedPenalty, summary.averagePrecision,
-                summary.atPrecision["0.99"]?.recall ?? 0, summary.atPrecision["0.999"]?.recall ?? 0)
-                + kinds.joined(separator: ", ")
+            return variants.map { variant in
+                let metrics =
+                    variant.map { _, comparison in
+                        let withHashes = embedded.closestDistances(
+                            windowPenalty: penalty, alignedWindowPenalty: alignedPenalty, hashComparison: comparison,
+                            threads: threads)
+                        return PairMetrics(pairs: benchmark.scoredPairs { -Double(withHashes[$0][$1]) })
+                    } ?? plain
+                let cut: String? = variant?.0
+                let summary = summarise(name: "penalty", metrics: metrics, probabilities: false)
+                let kinds = EditKind.allCases.map { kind in
+                    "\(kind.rawValue) "
+                        + String(format: "%.3f", summary.atPrecision["0.99"]?.recallByKind[kind.rawValue] ?? 0)
+                }
+                return String(
+                    format: "penalty %.2f aligned %.2f: AP %.4f, R@P0.99 %.4f, R@P0.999 %.4f; ", penalty,
+                    alignedPenalty, summary.averagePrecision,
+                    summary.atPrecision["0.99"]?.recall ?? 0, summary.atPrecision["0.999"]?.recall ?? 0)
+                    + (cut.map { "\($0); " } ?? "") + kinds.joined(separator: ", ")
+            }
         }
     }
 

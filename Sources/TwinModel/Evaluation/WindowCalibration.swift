@@ -20,7 +20,8 @@ public enum WindowCalibration {
         /// One line for a log: the fit, the validation figures and the default threshold.
         public func line(grid: WindowGrid) -> String {
             "window matching \(grid), penalty \(matching.penalty)"
-                + (matching.alignedPenalty.map { ", aligned windows \($0)" } ?? "") + ": "
+                + (matching.alignedPenalty.map { ", aligned windows \($0)" } ?? "")
+                + (matching.hashComparison.map { ", hashes at \($0.offset) + \($0.scale)·h" } ?? "") + ": "
                 + String(
                     format: "p = σ(%.4f − %.6f·d); %d near-duplicate and %d distinct validation "
                         + "pairs: average precision %.4f, recall %.4f at precision 0.99, ECE %.4f; default threshold %.6f "
@@ -34,15 +35,18 @@ public enum WindowCalibration {
     /// `detector` must match whole pictures only (its window matching, if any, is not used).
     public static func fit(
         detector: TwinDetector, validation: WorkingPictures, grid: WindowGrid, penalty: Double = 0,
-        alignedPenalty: Double? = nil, seed: UInt64, threads: Int, targetPrecision: Double = 0.99,
+        alignedPenalty: Double? = nil, hashComparison: HashComparison? = nil, seed: UInt64, threads: Int,
+        targetPrecision: Double = 0.99,
         confidence: Double = 0.95
     ) throws -> Result {
         precondition(detector.windowMatching == nil, "window matching is fitted on a whole-picture detector")
         let embedded = try WindowedBenchmark(
-            detector: detector, pictures: validation, seed: seed ^ 0x4341_4C49, threads: threads, windows: grid)
+            detector: detector, pictures: validation, seed: seed ^ 0x4341_4C49, threads: threads, windows: grid,
+            hashes: hashComparison != nil)
         let benchmark = embedded.benchmark
         let distances = embedded.closestDistances(
-            windowPenalty: Float(penalty), alignedWindowPenalty: Float(alignedPenalty ?? .infinity), threads: threads)
+            windowPenalty: Float(penalty), alignedWindowPenalty: Float(alignedPenalty ?? .infinity),
+            hashComparison: hashComparison, threads: threads)
         // Positives all, negatives subsampled with a fixed seed and weighted back so that both classes weigh alike.
         var random = RandomSource(seed: seed ^ 0x4E45_47)
         var sample: [Double] = []
@@ -64,8 +68,8 @@ public enum WindowCalibration {
             initialBias: Double(detector.head.bias.value.scalars[0]))
         var matching = WindowMatching(
             perAxis: grid.perAxis, side: grid.side, penalty: penalty, alignedPenalty: alignedPenalty,
-            contentWindow: grid.contentWindow, mirrorWindow: grid.mirrorWindow, bias: bias, scale: scale,
-            threshold: 0.5)
+            contentWindow: grid.contentWindow, mirrorWindow: grid.mirrorWindow, hashComparison: hashComparison,
+            bias: bias, scale: scale, threshold: 0.5)
         let metrics = PairMetrics(
             pairs: benchmark.scoredPairs { matching.probability(distance: distances[$0][$1]) })
         let choice = ThresholdSelection.choose(

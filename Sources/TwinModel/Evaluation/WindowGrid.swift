@@ -1,3 +1,4 @@
+import ImageHashing
 import ImageIO
 
 /// Windows of a picture embedded beside the whole picture, so that a crop can meet the part of the original it
@@ -107,10 +108,13 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
 public struct WindowedEmbedding: Sendable {
     public var whole: [Float]
     public var windows: [[Float]]
+    /// The picture's hash when the matching compares hashes (`HashComparison`); nil otherwise.
+    public var hash: PerceptualHash?
 
-    public init(whole: [Float], windows: [[Float]]) {
+    public init(whole: [Float], windows: [[Float]], hash: PerceptualHash? = nil) {
         self.whole = whole
         self.windows = windows
+        self.hash = hash
     }
 
     /// The smallest L1 distance between `first` and `second` whole, or between the whole of one and a window of the
@@ -119,9 +123,10 @@ public struct WindowedEmbedding: Sendable {
     ///
     /// A distance through a window counts `windowPenalty` more: a window match must be that much closer than the
     /// wholes to decide the pair, so that distinct pictures that merely share a region (two skies) meet less often.
+    /// With `hashComparison` and both hashes, the hashes' distance (`HashComparison.distance`) is one more candidate.
     public static func closestDistance(
         _ first: WindowedEmbedding, _ second: WindowedEmbedding, windowPenalty: Float = 0,
-        alignedWindowPenalty: Float = .infinity
+        alignedWindowPenalty: Float = .infinity, hashComparison: HashComparison? = nil
     ) -> Float {
         var throughWindow = Float.infinity
         for window in second.windows { throughWindow = min(throughWindow, TwinDetector.distance(first.whole, window)) }
@@ -132,17 +137,21 @@ public struct WindowedEmbedding: Sendable {
                 aligned = min(aligned, TwinDetector.distance(window, other))
             }
         }
+        var throughHash = Float.infinity
+        if let hashComparison, let firstHash = first.hash, let secondHash = second.hash {
+            throughHash = hashComparison.distance(firstHash, secondHash)
+        }
         return min(
             TwinDetector.distance(first.whole, second.whole), throughWindow + windowPenalty,
-            aligned + alignedWindowPenalty)
+            aligned + alignedWindowPenalty, throughHash)
     }
 }
 
 extension TwinDetector {
-    /// Scaled embeddings of `images`, with those of their windows when `windows` is set, in batches of about 64
-    /// network passes.
+    /// Scaled embeddings of `images`, with those of their windows when `windows` is set and their hashes when
+    /// `hashes` is, in batches of about 64 network passes.
     public func windowedEmbeddings(
-        of images: [Image], windows: WindowGrid?, threads: Int
+        of images: [Image], windows: WindowGrid?, hashes: Bool = false, threads: Int
     ) throws -> [WindowedEmbedding] {
         let wholePreparation = inputPreparation
         let windowPreparation = InputPreparation(
@@ -167,8 +176,11 @@ extension TwinDetector {
                 windowRows = try scaledWindowEmbeddings(
                     of: inputs, wholes: wholes, side: windowPreparation.side, threads: threads)
             }
+            let batchHashes = hashes ? concurrentMap(batch, threads: threads, HashComparison.hash(of:)) : nil
             for position in batch.indices {
-                result.append(WindowedEmbedding(whole: wholes[position], windows: windowRows[position]))
+                result.append(
+                    WindowedEmbedding(
+                        whole: wholes[position], windows: windowRows[position], hash: batchHashes?[position]))
             }
             start += imagesPerBatch
         }
@@ -209,22 +221,30 @@ struct WindowedBenchmark {
     let originals: [WindowedEmbedding]
     let edited: [WindowedEmbedding]
 
-    init(detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, windows: WindowGrid?) throws {
+    init(
+        detector: TwinDetector, pictures: WorkingPictures, seed: UInt64, threads: Int, windows: WindowGrid?,
+        hashes: Bool = false
+    ) throws {
         benchmark = PairBenchmark(
             pictures: pictures, maximumPictures: Int.max, kinds: EditKind.allCases, kindsPerPicture: nil, seed: seed,
             threads: threads)
         originals = try detector.windowedEmbeddings(
-            of: benchmark.originals.map { pictures.images[$0] }, windows: windows, threads: threads)
-        edited = try detector.windowedEmbeddings(of: benchmark.edited.map(\.image), windows: windows, threads: threads)
+            of: benchmark.originals.map { pictures.images[$0] }, windows: windows, hashes: hashes, threads: threads)
+        edited = try detector.windowedEmbeddings(
+            of: benchmark.edited.map(\.image), windows: windows, hashes: hashes, threads: threads)
     }
 
     /// The closest distance (`WindowedEmbedding.closestDistance`) of every (original, copy), by original.
-    func closestDistances(windowPenalty: Float, alignedWindowPenalty: Float = .infinity, threads: Int) -> [[Float]] {
+    func closestDistances(
+        windowPenalty: Float, alignedWindowPenalty: Float = .infinity, hashComparison: HashComparison? = nil,
+        threads: Int
+    ) -> [[Float]] {
         let (originals, edited) = (self.originals, self.edited)
         return concurrentMap(Array(originals.indices), threads: threads) { original in
             edited.map {
                 WindowedEmbedding.closestDistance(
-                    originals[original], $0, windowPenalty: windowPenalty, alignedWindowPenalty: alignedWindowPenalty)
+                    originals[original], $0, windowPenalty: windowPenalty, alignedWindowPenalty: alignedWindowPenalty,
+                    hashComparison: hashComparison)
             }
         }
     }

@@ -133,12 +133,16 @@ public final class TwinDetector {
     public func closestDistance(_ first: WindowedEmbedding, _ second: WindowedEmbedding) -> Float {
         WindowedEmbedding.closestDistance(
             first, second, windowPenalty: Float(windowMatching?.penalty ?? 0),
-            alignedWindowPenalty: Float(windowMatching?.alignedPenalty ?? .infinity))
+            alignedWindowPenalty: Float(windowMatching?.alignedPenalty ?? .infinity),
+            hashComparison: windowMatching?.hashComparison)
     }
 
-    /// The scaled embedding of `image` and, with window matching, those of its windows.
+    /// The scaled embedding of `image` and, with window matching, those of its windows (and its hash when the
+    /// matching compares hashes).
     public func matchingEmbedding(of image: Image, threads: Int = 1) throws -> WindowedEmbedding {
-        try windowedEmbeddings(of: [image], windows: windowMatching?.grid, threads: threads)[0]
+        try windowedEmbeddings(
+            of: [image], windows: windowMatching?.grid, hashes: windowMatching?.hashComparison != nil,
+            threads: threads)[0]
     }
 
     /// The short side pictures are decoded to (at least) for this detector: the network's input side, or with

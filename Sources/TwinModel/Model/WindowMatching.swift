@@ -1,5 +1,6 @@
 import Foundation
 import ImageHashing
+import ImageIO
 import NeuralNet
 
 /// How a model matches pictures that are crops or framed copies of each other: besides the whole picture, every
@@ -24,6 +25,10 @@ public struct WindowMatching: Sendable, Equatable, Codable {
     public var contentWindow: Bool?
     /// Whether the mirror window comes last; nil: it does not (files written before it existed).
     public var mirrorWindow: Bool?
+    /// With a hash comparison (`HashComparison`), a pair whose 256-bit PDQ-style hashes differ in h bits is also
+    /// at `hashOffset + hashScale·h`; nil: hashes are not compared (files written before it existed).
+    public var hashOffset: Double?
+    public var hashScale: Double?
     public var bias: Double
     public var scale: Double
     /// The default threshold for pairs scored this way, chosen on validation as the whole-picture one is.
@@ -34,10 +39,13 @@ public struct WindowMatching: Sendable, Equatable, Codable {
     public static let shippedGrid = WindowGrid(perAxis: 3, side: 0.8, contentWindow: true, mirrorWindow: true)
     public static let shippedPenalty = 0.5
     public static let shippedAlignedPenalty = 0.75
+    /// The shipped hash comparison, chosen on validation pictures (model card, "The hash comparison").
+    public static let shippedHashComparison = HashComparison(offset: 0.1948, scale: 0.1)
 
     public init(
         perAxis: Int, side: Double, penalty: Double = 0, alignedPenalty: Double? = nil, contentWindow: Bool = false,
-        mirrorWindow: Bool = false, bias: Double, scale: Double, threshold: Double
+        mirrorWindow: Bool = false, hashComparison: HashComparison? = nil, bias: Double, scale: Double,
+        threshold: Double
     ) {
         self.perAxis = perAxis
         self.side = side
@@ -46,6 +54,9 @@ public struct WindowMatching: Sendable, Equatable, Codable {
         // Left out of the metadata when off, so files written before it read and hash as they did.
         self.contentWindow = contentWindow ? true : nil
         self.mirrorWindow = mirrorWindow ? true : nil
+        // Written with the digits it was given (a Float's nearest six-decimal reading), not its binary expansion.
+        self.hashOffset = hashComparison.map { (Double($0.offset) * 1e6).rounded() / 1e6 }
+        self.hashScale = hashComparison.map { (Double($0.scale) * 1e6).rounded() / 1e6 }
         self.bias = bias
         self.scale = scale
         self.threshold = threshold
@@ -54,6 +65,12 @@ public struct WindowMatching: Sendable, Equatable, Codable {
     public var grid: WindowGrid {
         WindowGrid(
             perAxis: perAxis, side: side, contentWindow: contentWindow ?? false, mirrorWindow: mirrorWindow ?? false)
+    }
+
+    /// The hash comparison, if this matching has one.
+    public var hashComparison: HashComparison? {
+        guard let hashOffset, let hashScale else { return nil }
+        return HashComparison(offset: Float(hashOffset), scale: Float(hashScale))
     }
 
     /// p for the closest distance between two windowed embeddings.
@@ -80,6 +97,8 @@ public struct WindowMatching: Sendable, Equatable, Codable {
             (1...5).contains(decoded.perAxis), decoded.side > 0.2 && decoded.side < 1, decoded.scale > 0,
             decoded.penalty >= 0, decoded.penalty.isFinite,
             decoded.alignedPenalty.map({ $0 >= 0 && $0.isFinite }) ?? true,
+            (decoded.hashOffset == nil) == (decoded.hashScale == nil),
+            decoded.hashOffset.map({ $0.isFinite }) ?? true, decoded.hashScale.map({ $0 > 0 && $0.isFinite }) ?? true,
             decoded.scale.isFinite, decoded.bias.isFinite, decoded.threshold > 0 && decoded.threshold < 1
         else { return nil }
         if decoded.contentWindow == false { decoded.contentWindow = nil }
@@ -96,5 +115,40 @@ public struct WindowMatching: Sendable, Equatable, Codable {
         identity.threshold = 0.5
         let digest = SHA256.digest(of: tensorsOnly + Array(identity.metadataValue.utf8))
         return "twindup-\(version)+\(digest.description.prefix(12))"
+    }
+}
+
+/// Pictures compared by their 256-bit PDQ-style hashes (`PerceptualHash.Kind.pdq`) besides the network's
+/// embeddings: two pictures whose hashes differ in h bits are at `offset + scale·h`, in the units of the network's
+/// distance, and a pair takes the closer of this and its network distance. The hash keeps only the sign of the
+/// lowest frequencies of normalised luminance, so recolouring, small pasted patches and captions move it little
+/// where they move the embedding; h is itself an L1 distance (between bit vectors), so a threshold stays an exact
+/// radius, searched over the stored hashes scaled by `scale`.
+public struct HashComparison: Sendable, Equatable {
+    public var offset: Float
+    public var scale: Float
+
+    public init(offset: Float, scale: Float) {
+        precondition(scale > 0 && scale.isFinite && offset.isFinite, "a hash comparison needs a finite positive scale")
+        self.offset = offset
+        self.scale = scale
+    }
+
+    public static let kind = PerceptualHash.Kind.pdq
+
+    /// The hash the comparison reads, of a decoded picture.
+    public static func hash(of image: Image) -> PerceptualHash {
+        PerceptualHash.compute(
+            kind, of: LuminancePlane(width: image.width, height: image.height, interleavedRGB: image.pixels))
+    }
+
+    public func distance(_ first: PerceptualHash, _ second: PerceptualHash) -> Float {
+        offset + scale * Float(first.distance(to: second))
+    }
+
+    /// The hash as the index searches it: each bit as 0 or `scale`, so that the L1 distance of two rows is
+    /// `scale·h`.
+    public func searchRow(of hash: PerceptualHash) -> [Float] {
+        (0..<Self.kind.bitCount).map { bit in (hash.words[bit / 64] >> UInt64(bit % 64)) & 1 == 1 ? scale : 0 }
     }
 }

@@ -29,6 +29,7 @@ public struct TrainingRun {
     public var windows: WindowGrid?
     public var windowPenalty = WindowMatching.shippedPenalty
     public var alignedWindowPenalty: Double? = WindowMatching.shippedAlignedPenalty
+    public var hashComparison: HashComparison? = WindowMatching.shippedHashComparison
 
     public init(
         configuration: TrainingConfiguration, manifest: TrainingManifest, imagesFolder: String, outputPath: String
@@ -244,7 +245,8 @@ public struct TrainingRun {
             let detector = try TwinDetector(weights: weights, source: outputPath, usingWindows: false)
             let fit = try WindowCalibration.fit(
                 detector: detector, validation: validation, grid: windows, penalty: windowPenalty,
-                alignedPenalty: alignedWindowPenalty, seed: configuration.seed, threads: configuration.threads)
+                alignedPenalty: alignedWindowPenalty, hashComparison: hashComparison, seed: configuration.seed,
+                threads: configuration.threads)
             log(fit.line(grid: windows))
             weights = WindowCalibration.applying(fit.matching, to: weights, result: fit)
         }
