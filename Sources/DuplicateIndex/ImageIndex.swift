@@ -6,7 +6,8 @@ import TwinModel
 /// An index opened with a model: the store on disk, the search matrices in memory, and the detector that embeds
 /// new files. A pair is a duplicate when its distance is within `radius(threshold:)`, which is the model's
 /// p ≥ threshold restated exactly in the metric the matrices search. With window matching that distance is the
-/// closest of whole against whole, whole against a window of the other and a window against the other whole.
+/// closest of whole against whole, whole against a window of the other, a window against the other whole, windows
+/// at the same place and, with a hash comparison, the two pictures' hashes.
 public final class ImageIndex {
     public let store: IndexStore
     public let detector: TwinDetector
@@ -60,8 +61,8 @@ public final class ImageIndex {
     /// Indexed files whose distance to `picture` is within `radius`, nearest first, ties by id: whole against
     /// whole, and with window matching also whole against the stored windows, each window against the stored
     /// wholes and, with an aligned penalty, each window against the stored windows at its place (never windows at
-    /// different places), plus the matching's penalties, each file at its closest distance
-    /// (`TwinDetector.closestDistance`).
+    /// different places), plus the matching's penalties, and with a hash comparison the picture's hash against the
+    /// stored hashes; each file at its closest distance (`TwinDetector.closestDistance`).
     public func matches(of picture: WindowedEmbedding, within radius: Float, threads: Int) -> [Neighbor] {
         var closest = ClosestPerFile()
         closest.take(matrix.search(within: radius, of: picture.whole, threads: threads))

@@ -8,7 +8,8 @@ import NeuralNet
 /// against whole, whole against a window of the other, a window against the other whole, or (with an aligned
 /// penalty) a window against the other's window at the same place (`WindowedEmbedding.closestDistance`). With a
 /// content window, a window is the picture inside its uniform borders (`WindowGrid.contentWindow`); with a mirror
-/// window, the last is the picture mirrored (`WindowGrid.mirrorWindow`).
+/// window, the last is the picture mirrored (`WindowGrid.mirrorWindow`). With a hash comparison
+/// (`HashComparison`), the two pictures' PDQ-style hashes are one more candidate for the closest distance.
 ///
 /// The closest of these distances is smaller than the whole-to-whole distance the head was fitted on, so it
 /// has its own calibration, fitted on validation pairs scored this way (`WindowCalibration`): p = σ(bias −
