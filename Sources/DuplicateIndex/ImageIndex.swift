@@ -32,12 +32,7 @@ public final class ImageIndex {
     public init(path: String, detector: TwinDetector, adoptingModel: Bool = false) throws(IndexError) {
         self.detector = detector
         store = try IndexStore(path: path, modelID: detector.modelID, adoptingModel: adoptingModel)
-        matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
-        windowMatrices = try store.loadWindowMatrices(
-            width: detector.architecture.embeddingWidth, windowsPerFile: Self.windowsPerFile(of: detector))
-        hashMatrix = try hashComparison.map { comparison throws(IndexError) in
-            try store.loadHashMatrix(comparison: comparison)
-        }
+        (matrix, windowMatrices, hashMatrix) = try Self.searchMatrices(of: store, for: detector)
         try refreshDismissals()
     }
 
@@ -99,6 +94,20 @@ public final class ImageIndex {
 
     /// The matching's hash comparison (`WindowMatching.hashComparison`); nil: hashes are not compared.
     var hashComparison: HashComparison? { detector.windowMatching?.hashComparison }
+
+    /// Every search matrix `detector` needs, read from `store`: wholes, windows by place, hashes.
+    private static func searchMatrices(
+        of store: IndexStore, for detector: TwinDetector
+    ) throws(IndexError) -> (EmbeddingMatrix, [EmbeddingMatrix], EmbeddingMatrix?) {
+        let width = detector.architecture.embeddingWidth
+        return (
+            try store.loadMatrix(width: width),
+            try store.loadWindowMatrices(width: width, windowsPerFile: windowsPerFile(of: detector)),
+            try detector.windowMatching?.hashComparison.map { comparison throws(IndexError) in
+                try store.loadHashMatrix(comparison: comparison)
+            }
+        )
+    }
 
     /// The windows `detector` embeds per picture: the window matrices the index keeps.
     static func windowsPerFile(of detector: TwinDetector) -> Int {
@@ -189,12 +198,7 @@ public final class ImageIndex {
     /// before it is used again, so that no file matches a row that was never committed (its own, say).
     func keepingMatrixInStep<Result>(_ body: () throws -> Result) throws -> Result {
         if matrixNeedsReload {
-            matrix = try store.loadMatrix(width: detector.architecture.embeddingWidth)
-            windowMatrices = try store.loadWindowMatrices(
-                width: detector.architecture.embeddingWidth, windowsPerFile: Self.windowsPerFile(of: detector))
-            hashMatrix = try hashComparison.map { comparison throws(IndexError) in
-                try store.loadHashMatrix(comparison: comparison)
-            }
+            (matrix, windowMatrices, hashMatrix) = try Self.searchMatrices(of: store, for: detector)
             matrixNeedsReload = false
         }
         do {

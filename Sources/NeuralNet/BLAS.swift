@@ -14,10 +14,22 @@ enum BLAS {
     static func withThreads<Result, Failure: Error>(
         _ threads: Int, _ body: () throws(Failure) -> Result
     ) throws(Failure) -> Result {
+        let hold = holdThreads(threads)
+        defer { hold.release() }
+        return try body()
+    }
+
+    /// `withThreads` for a scope rather than a closure, so that a layer's body needs no extra nesting:
+    /// `let hold = BLAS.holdThreads(n)` then `defer { hold.release() }`.
+    static func holdThreads(_ threads: Int) -> ThreadHold {
         precondition(threads >= 1, "OpenBLAS needs at least one thread")
         threadCount.acquire(threads)
-        defer { threadCount.release() }
-        return try body()
+        return ThreadHold()
+    }
+
+    /// A hold taken by `holdThreads`; release it exactly once.
+    struct ThreadHold {
+        func release() { threadCount.release() }
     }
 
     /// OpenBLAS's current thread count, as its products read it.

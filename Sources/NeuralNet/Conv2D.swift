@@ -69,37 +69,36 @@ public final class Conv2D: Layer {
         let (outChannels, fusedReLU, imageSize) = (
             self.outChannels, self.fusedReLU, inChannels * input.shape[2] * input.shape[3]
         )
-        context.withBLASPolicy {
-            input.scalars.withUnsafeBufferPointer { inputBuffer in
-                weight.value.scalars.withUnsafeBufferPointer { weights in
-                    (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
-                        output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
-                            let (source, kernel, target) = (
-                                inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!
-                            )
-                            // An empty array may still have a base address; only a real bias may be read.
-                            let biasPointer = bias == nil ? nil : biases.baseAddress
-                            ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, _ in
-                                let workspace = UnsafeMutablePointer<Float>.allocate(
-                                    capacity: geometry.isIdentityPatch ? 0 : patch * pixels)
-                                defer { workspace.deallocate() }
-                                for sample in samples {
-                                    let image = source + sample * imageSize
-                                    var columns = UnsafePointer(workspace)
-                                    if geometry.isIdentityPatch {
-                                        columns = image
-                                    } else {
-                                        geometry.im2col(image, into: workspace)
-                                    }
-                                    let result = target + sample * outChannels * pixels
-                                    BLAS.sgemm(
-                                        transposeA: false, transposeB: false, m: outChannels, n: pixels, k: patch,
-                                        alpha: 1, a: kernel, lda: patch, b: columns, ldb: pixels, beta: 0, c: result,
-                                        ldc: pixels)
-                                    Epilogue.addBiasAndActivate(
-                                        result, channels: outChannels, pixels: pixels, bias: biasPointer,
-                                        relu: fusedReLU)
+        let blasThreads = context.holdBLASPolicy()
+        defer { blasThreads.release() }
+        input.scalars.withUnsafeBufferPointer { inputBuffer in
+            weight.value.scalars.withUnsafeBufferPointer { weights in
+                (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
+                    output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
+                        let (source, kernel, target) = (
+                            inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!
+                        )
+                        // An empty array may still have a base address; only a real bias may be read.
+                        let biasPointer = bias == nil ? nil : biases.baseAddress
+                        ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, _ in
+                            let workspace = UnsafeMutablePointer<Float>.allocate(
+                                capacity: geometry.isIdentityPatch ? 0 : patch * pixels)
+                            defer { workspace.deallocate() }
+                            for sample in samples {
+                                let image = source + sample * imageSize
+                                var columns = UnsafePointer(workspace)
+                                if geometry.isIdentityPatch {
+                                    columns = image
+                                } else {
+                                    geometry.im2col(image, into: workspace)
                                 }
+                                let result = target + sample * outChannels * pixels
+                                BLAS.sgemm(
+                                    transposeA: false, transposeB: false, m: outChannels, n: pixels, k: patch,
+                                    alpha: 1, a: kernel, lda: patch, b: columns, ldb: pixels, beta: 0, c: result,
+                                    ldc: pixels)
+                                Epilogue.addBiasAndActivate(
+                                    result, channels: outChannels, pixels: pixels, bias: biasPointer, relu: fusedReLU)
                             }
                         }
                     }
@@ -123,53 +122,51 @@ public final class Conv2D: Layer {
         var partialWeights = [Float](repeating: 0, count: parts * outChannels * patch)
         var partialBias = [Float](repeating: 0, count: parts * outChannels)
         let (outChannels, imageSize, hasBias) = (self.outChannels, input.count / max(batch, 1), bias != nil)
-        context.withBLASPolicy {
-            input.scalars.withUnsafeBufferPointer { inputBuffer in
-                weight.value.scalars.withUnsafeBufferPointer { weights in
-                    outputGradient.scalars.withUnsafeBufferPointer { gradientBuffer in
-                        inputGradient.scalars.withUnsafeMutableBufferPointer { inputGradientBuffer in
-                            partialWeights.withUnsafeMutableBufferPointer { weightSums in
-                                partialBias.withUnsafeMutableBufferPointer { biasSums in
-                                    let (source, kernel, upstream) = (
-                                        inputBuffer.baseAddress!, weights.baseAddress!, gradientBuffer.baseAddress!
-                                    )
-                                    let (downstream, weightSum, biasSum) = (
-                                        inputGradientBuffer.baseAddress!, weightSums.baseAddress!, biasSums.baseAddress!
-                                    )
-                                    ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, part in
-                                        let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * pixels)
-                                        defer { columns.deallocate() }
-                                        let weightGradient = weightSum + part * outChannels * patch
-                                        let biasGradient = biasSum + part * outChannels
-                                        for sample in samples {
-                                            let image = source + sample * imageSize
-                                            let gradient = upstream + sample * outChannels * pixels
-                                            let patches: UnsafePointer<Float>
-                                            if geometry.isIdentityPatch {
-                                                patches = image
-                                            } else {
-                                                geometry.im2col(image, into: columns)
-                                                patches = UnsafePointer(columns)
-                                            }
-                                            BLAS.sgemm(
-                                                transposeA: false, transposeB: true, m: outChannels, n: patch,
-                                                k: pixels,
-                                                alpha: 1, a: gradient, lda: pixels, b: patches, ldb: pixels, beta: 1,
-                                                c: weightGradient, ldc: patch)
-                                            for channel in 0..<outChannels where hasBias {
-                                                biasGradient[channel] += VectorLoops.sum(
-                                                    gradient + channel * pixels, count: pixels)
-                                            }
-                                            let imageGradient = downstream + sample * imageSize
-                                            let target = geometry.isIdentityPatch ? imageGradient : columns
-                                            BLAS.sgemm(
-                                                transposeA: true, transposeB: false, m: patch, n: pixels,
-                                                k: outChannels,
-                                                alpha: 1, a: kernel, lda: patch, b: gradient, ldb: pixels, beta: 0,
-                                                c: target, ldc: pixels)
-                                            if !geometry.isIdentityPatch {
-                                                geometry.col2imAdding(columns, into: imageGradient)
-                                            }
+        let blasThreads = context.holdBLASPolicy()
+        defer { blasThreads.release() }
+        input.scalars.withUnsafeBufferPointer { inputBuffer in
+            weight.value.scalars.withUnsafeBufferPointer { weights in
+                outputGradient.scalars.withUnsafeBufferPointer { gradientBuffer in
+                    inputGradient.scalars.withUnsafeMutableBufferPointer { inputGradientBuffer in
+                        partialWeights.withUnsafeMutableBufferPointer { weightSums in
+                            partialBias.withUnsafeMutableBufferPointer { biasSums in
+                                let (source, kernel, upstream) = (
+                                    inputBuffer.baseAddress!, weights.baseAddress!, gradientBuffer.baseAddress!
+                                )
+                                let (downstream, weightSum, biasSum) = (
+                                    inputGradientBuffer.baseAddress!, weightSums.baseAddress!, biasSums.baseAddress!
+                                )
+                                ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, part in
+                                    let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * pixels)
+                                    defer { columns.deallocate() }
+                                    let weightGradient = weightSum + part * outChannels * patch
+                                    let biasGradient = biasSum + part * outChannels
+                                    for sample in samples {
+                                        let image = source + sample * imageSize
+                                        let gradient = upstream + sample * outChannels * pixels
+                                        let patches: UnsafePointer<Float>
+                                        if geometry.isIdentityPatch {
+                                            patches = image
+                                        } else {
+                                            geometry.im2col(image, into: columns)
+                                            patches = UnsafePointer(columns)
+                                        }
+                                        BLAS.sgemm(
+                                            transposeA: false, transposeB: true, m: outChannels, n: patch, k: pixels,
+                                            alpha: 1, a: gradient, lda: pixels, b: patches, ldb: pixels, beta: 1,
+                                            c: weightGradient, ldc: patch)
+                                        for channel in 0..<outChannels where hasBias {
+                                            biasGradient[channel] += VectorLoops.sum(
+                                                gradient + channel * pixels, count: pixels)
+                                        }
+                                        let imageGradient = downstream + sample * imageSize
+                                        let target = geometry.isIdentityPatch ? imageGradient : columns
+                                        BLAS.sgemm(
+                                            transposeA: true, transposeB: false, m: patch, n: pixels, k: outChannels,
+                                            alpha: 1, a: kernel, lda: patch, b: gradient, ldb: pixels, beta: 0,
+                                            c: target, ldc: pixels)
+                                        if !geometry.isIdentityPatch {
+                                            geometry.col2imAdding(columns, into: imageGradient)
                                         }
                                     }
                                 }

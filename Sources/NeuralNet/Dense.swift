@@ -35,15 +35,15 @@ public final class Dense: Layer {
         for sample in 0..<batch {
             for unit in 0..<outputs { output.scalars[sample * outputs + unit] = bias.value.scalars[unit] }
         }
-        context.withBLASPolicy {
-            input.scalars.withUnsafeBufferPointer { x in
-                weight.value.scalars.withUnsafeBufferPointer { w in
-                    output.scalars.withUnsafeMutableBufferPointer { y in
-                        BLAS.sgemm(
-                            transposeA: false, transposeB: true, m: batch, n: outputs, k: inputs, alpha: 1,
-                            a: x.baseAddress!, lda: inputs, b: w.baseAddress!, ldb: inputs, beta: 1, c: y.baseAddress!,
-                            ldc: outputs)
-                    }
+        let blasThreads = context.holdBLASPolicy()
+        defer { blasThreads.release() }
+        input.scalars.withUnsafeBufferPointer { x in
+            weight.value.scalars.withUnsafeBufferPointer { w in
+                output.scalars.withUnsafeMutableBufferPointer { y in
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: batch, n: outputs, k: inputs, alpha: 1,
+                        a: x.baseAddress!, lda: inputs, b: w.baseAddress!, ldb: inputs, beta: 1, c: y.baseAddress!,
+                        ldc: outputs)
                 }
             }
         }
@@ -56,22 +56,22 @@ public final class Dense: Layer {
         let batch = input.shape[0]
         try outputGradient.requireShape([batch, outputs], "\(name) (Dense) backward")
         var inputGradient = Tensor(zeros: input.shape)
-        context.withBLASPolicy {
-            input.scalars.withUnsafeBufferPointer { x in
-                outputGradient.scalars.withUnsafeBufferPointer { dy in
-                    weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
+        let blasThreads = context.holdBLASPolicy()
+        defer { blasThreads.release() }
+        input.scalars.withUnsafeBufferPointer { x in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: outputs, n: inputs, k: batch, alpha: 1,
+                        a: dy.baseAddress!, lda: outputs, b: x.baseAddress!, ldb: inputs, beta: 1,
+                        c: dw.baseAddress!, ldc: inputs)
+                }
+                weight.value.scalars.withUnsafeBufferPointer { w in
+                    inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
                         BLAS.sgemm(
-                            transposeA: true, transposeB: false, m: outputs, n: inputs, k: batch, alpha: 1,
-                            a: dy.baseAddress!, lda: outputs, b: x.baseAddress!, ldb: inputs, beta: 1,
-                            c: dw.baseAddress!, ldc: inputs)
-                    }
-                    weight.value.scalars.withUnsafeBufferPointer { w in
-                        inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                            BLAS.sgemm(
-                                transposeA: false, transposeB: false, m: batch, n: inputs, k: outputs, alpha: 1,
-                                a: dy.baseAddress!, lda: outputs, b: w.baseAddress!, ldb: inputs, beta: 0,
-                                c: dx.baseAddress!, ldc: inputs)
-                        }
+                            transposeA: false, transposeB: false, m: batch, n: inputs, k: outputs, alpha: 1,
+                            a: dy.baseAddress!, lda: outputs, b: w.baseAddress!, ldb: inputs, beta: 0,
+                            c: dx.baseAddress!, ldc: inputs)
                     }
                 }
             }

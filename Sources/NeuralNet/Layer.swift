@@ -24,16 +24,14 @@ public struct ExecutionContext: Sendable {
         self.strategy = strategy
     }
 
-    /// Threads this engine's own loops may use; OpenBLAS gets the rest of the policy in `withBLASPolicy`.
+    /// Threads this engine's own loops may use; OpenBLAS gets the rest of the policy in `holdBLASPolicy`.
     var loopThreads: Int { strategy == .batchSplit ? threads : 1 }
 
     /// Threads OpenBLAS may use for each product.
     var blasThreads: Int { strategy == .blasThreads ? threads : 1 }
 
-    /// Runs `body` with OpenBLAS at this context's thread count, held for the whole of `body` (`BLAS.withThreads`).
-    func withBLASPolicy<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
-        try BLAS.withThreads(blasThreads, body)
-    }
+    /// Holds OpenBLAS at this context's thread count until the hold is released (`BLAS.holdThreads`).
+    func holdBLASPolicy() -> BLAS.ThreadHold { BLAS.holdThreads(blasThreads) }
 }
 
 /// A learnable tensor with its accumulated gradient, or a buffer (such as BatchNorm's running mean) that is saved

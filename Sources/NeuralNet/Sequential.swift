@@ -43,15 +43,15 @@ public final class Sequential: Layer {
     }
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        try context.withBLASPolicy { () throws(NeuralNetError) -> Tensor in
-            if context.mode == .inference, input.rank > 1, let buffered {
-                return try forwardBuffered(input, layers: buffered, context: context)
-            }
-            if context.mode == .inference, input.rank > 1, input.shape[0] > 1 {
-                return try forwardPerSample(input, context: context)
-            }
-            return try forwardSteps(input, context: context) { _ in }
+        let blasThreads = context.holdBLASPolicy()
+        defer { blasThreads.release() }
+        if context.mode == .inference, input.rank > 1, let buffered {
+            return try forwardBuffered(input, layers: buffered, context: context)
         }
+        if context.mode == .inference, input.rank > 1, input.shape[0] > 1 {
+            return try forwardPerSample(input, context: context)
+        }
+        return try forwardSteps(input, context: context) { _ in }
     }
 
     /// The layer-by-layer forward pass, calling `afterStep` with the name of each layer, or pair of fused layers,
@@ -116,9 +116,9 @@ public final class Sequential: Layer {
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        try context.withBLASPolicy { () throws(NeuralNetError) -> Tensor in
-            try backwardSteps(outputGradient, context: context) { _ in }
-        }
+        let blasThreads = context.holdBLASPolicy()
+        defer { blasThreads.release() }
+        return try backwardSteps(outputGradient, context: context) { _ in }
     }
 
     /// The backward pass, calling `afterStep` as `forwardSteps` does.

@@ -66,10 +66,7 @@ public struct EvaluationReport: Sendable, Codable {
         let modelMetrics = PairMetrics(pairs: benchmark.scoredPairs(modelScore))
         var scorers = [summarise(name: "twindup \(detector.modelID)", metrics: modelMetrics, probabilities: true)]
         for kind in [PerceptualHash.Kind.pHash, .dHash, .pdq] {
-            let hash: @Sendable (Image) -> PerceptualHash = { image in
-                PerceptualHash.compute(
-                    kind, of: LuminancePlane(width: image.width, height: image.height, interleavedRGB: image.pixels))
-            }
+            let hash: @Sendable (Image) -> PerceptualHash = { PerceptualHash.compute(kind, of: $0) }
             let originalHashes = concurrentMap(benchmark.originals.map { pictures.images[$0] }, threads: threads, hash)
             let editedHashes = concurrentMap(benchmark.edited.map(\.image), threads: threads, hash)
             let pairs = benchmark.scoredPairs { -Double(originalHashes[$0].distance(to: editedHashes[$1])) }

@@ -138,10 +138,7 @@ public struct HashComparison: Sendable, Equatable {
     public static let kind = PerceptualHash.Kind.pdq
 
     /// The hash the comparison reads, of a decoded picture.
-    public static func hash(of image: Image) -> PerceptualHash {
-        PerceptualHash.compute(
-            kind, of: LuminancePlane(width: image.width, height: image.height, interleavedRGB: image.pixels))
-    }
+    public static func hash(of image: Image) -> PerceptualHash { PerceptualHash.compute(kind, of: image) }
 
     public func distance(_ first: PerceptualHash, _ second: PerceptualHash) -> Float {
         offset + scale * Float(first.distance(to: second))
@@ -151,5 +148,13 @@ public struct HashComparison: Sendable, Equatable {
     /// `scale·h`.
     public func searchRow(of hash: PerceptualHash) -> [Float] {
         (0..<Self.kind.bitCount).map { bit in (hash.words[bit / 64] >> UInt64(bit % 64)) & 1 == 1 ? scale : 0 }
+    }
+}
+
+extension PerceptualHash {
+    /// The hash of `kind` of a decoded picture's luminance: what the hash comparison and the evaluation's
+    /// baselines compute.
+    public static func compute(_ kind: Kind, of image: Image) -> PerceptualHash {
+        compute(kind, of: LuminancePlane(width: image.width, height: image.height, interleavedRGB: image.pixels))
     }
 }
