@@ -94,10 +94,8 @@ extension ImageIndex {
         let replaced = Set(items.compactMap(\.replacing))
         replaceMatrixRows(removing: replaced)
         let worker = ScanWorker(
-            decoder: decoder, preparation: detector.inputPreparation, windows: detector.windowMatching?.grid,
-            hashesPictures: hashComparison != nil, decodeSide: detector.minimumDecodeSide, store: store,
-            claims: ContentClaims(),
-            replaced: replaced)
+            decoder: decoder, matching: detector.matchingPreparation, decodeSide: detector.minimumDecodeSide,
+            store: store, claims: ContentClaims(), replaced: replaced)
         let next = Counter()
         let finished = DispatchGroup()
         for _ in 0..<min(options.workers, max(1, items.count)) {

@@ -61,11 +61,8 @@ final class ContentClaims: @unchecked Sendable {
 /// immutable or synchronised.
 struct ScanWorker: Sendable {
     let decoder: ImageDecoder
-    let preparation: InputPreparation
-    /// The model's window grid when it matches windows.
-    let windows: WindowGrid?
-    /// Whether the model compares pictures' hashes (`HashComparison`).
-    let hashesPictures: Bool
+    /// The network inputs and hash the model's matching needs of a picture.
+    let matching: MatchingPreparation
     /// The short side pictures are decoded to at least (`TwinDetector.minimumDecodeSide`).
     let decodeSide: Int
     let store: IndexStore
@@ -104,10 +101,9 @@ struct ScanWorker: Sendable {
             var work = DecodeWork()
             let image = try decoder.decode(
                 bytes: bytes, path: item.path.description, minimumShortSide: decodeSide, work: &work)
-            let windowInputs = windows?.networkInputs(of: image, preparation: preparation) ?? []
+            let inputs = matching.inputs(of: image)
             return .decoded(
-                item, identity, hash: hash, input: NetworkInput.preprocess(image, preparation: preparation),
-                windowInputs: windowInputs, pictureHash: hashesPictures ? HashComparison.hash(of: image) : nil,
+                item, identity, hash: hash, input: inputs.whole, windowInputs: inputs.windows, pictureHash: inputs.hash,
                 width: image.originalWidth, height: image.originalHeight)
         } catch {
             return .undecodable(item, identity, hash: hash, error: "\(error.code): \(error.cause)")

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import ImageIO
+import TestSupport
 import Testing
 
 @testable import DuplicateIndex
@@ -78,10 +80,25 @@ struct IndexStoreTests {
         }
     }
 
-    @Test func storedEmbeddingsAreTheScaledEmbeddingsAsLittleEndianFloats() throws {
+    /// What the scan stores is what `compare` and `query` compute for the same file: the small photo, and a
+    /// 3840×2520 one that even at its smallest DCT scale decodes larger than the copy the matching reduces
+    /// pictures to (`MatchingPreparation.inputs`).
+    @Test(arguments: [false, true])
+    func storedEmbeddingsAreTheScaledEmbeddingsAsLittleEndianFloats(large: Bool) throws {
         try IndexFixtures.withScratch { folder in
             let picture = folder.appendingPathComponent("tree/a.jpg")
-            try IndexFixtures.copy("jpeg/testorig.jpg", to: picture)
+            let (width, height) = large ? (4000, 2700) : (227, 149)
+            if large {
+                let photo = try ImageDecoder().decode(fileAt: TestData.path("jpeg/testorig.jpg"))
+                try FileManager.default.createDirectory(
+                    at: picture.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(
+                    JPEGEncoder.encode(photo.resized(width: width, height: height, filter: .bilinear), quality: 90)
+                )
+                .write(to: picture)
+            } else {
+                try IndexFixtures.copy("jpeg/testorig.jpg", to: picture)
+            }
             let index = try ImageIndex(
                 path: folder.appendingPathComponent("index.sqlite").path, detector: try IndexFixtures.detector())
             _ = try index.scan([folder.appendingPathComponent("tree").path], options: ScanOptions(threshold: 0.9))
@@ -92,7 +109,8 @@ struct IndexStoreTests {
                 blob.withUnsafeBytes { raw in
                     (0..<(blob.count / 4)).map {
                         Float(
-                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))
+                        )
                     }
                 }
             }
@@ -101,7 +119,9 @@ struct IndexStoreTests {
             #expect(floats(row["embedding"]) == embedded.whole)
             #expect(!embedded.windows.isEmpty && floats(row["window_embeddings"]) == embedded.windows.flatMap { $0 })
             #expect((row["content_hash"] as Data).count == 32)
-            #expect(row["width"] as Int == 227 && row["height"] as Int == 149)
+            let storedHash = try #require(IndexStore.pictureHash(row["picture_hash"] as Data))
+            #expect(storedHash == embedded.hash)
+            #expect(row["width"] as Int == width && row["height"] as Int == height)
             #expect(row["model_id"] as String == index.detector.modelID)
         }
     }

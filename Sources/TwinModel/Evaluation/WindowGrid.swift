@@ -85,13 +85,7 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
 
     /// The copy windows are cut from (`windows(of:)`) and the windows.
     private func cut(_ image: Image) -> (source: Image, windows: [Image]) {
-        let shortSide = min(image.width, image.height)
-        let source =
-            shortSide <= Self.sourceShortSide
-            ? image
-            : image.resized(
-                width: max(1, image.width * Self.sourceShortSide / shortSide),
-                height: max(1, image.height * Self.sourceShortSide / shortSide), filter: .areaAverage)
+        let source = Self.reduced(image)
         var windows = rectangles(width: source.width, height: source.height).map {
             source.cropped(x: $0.x, y: $0.y, width: $0.width, height: $0.height)
         }
@@ -100,8 +94,58 @@ public struct WindowGrid: Sendable, Equatable, CustomStringConvertible {
         return (source, windows)
     }
 
+    /// `image`, or a copy of it reduced (area average) to a short side of `sourceShortSide` when larger.
+    public static func reduced(_ image: Image) -> Image {
+        let shortSide = min(image.width, image.height)
+        guard shortSide > sourceShortSide else { return image }
+        return image.resized(
+            width: max(1, image.width * sourceShortSide / shortSide),
+            height: max(1, image.height * sourceShortSide / shortSide), filter: .areaAverage)
+    }
+
     /// Twice the working pictures' short side: windows of 0.8 are still twice the network's input.
     static let sourceShortSide = 2 * WorkingPictures.workingShortSide
+}
+
+/// What the matching needs of one decoded picture before the network runs.
+public struct MatchingInputs: Sendable {
+    /// The whole picture's network input.
+    public var whole: [Float]
+    /// Its windows' inputs (`WindowGrid.networkInputs`); empty without a grid.
+    public var windows: [[Float]?]
+    /// Its hash when the matching compares hashes.
+    public var hash: PerceptualHash?
+}
+
+/// How a detector turns a decoded picture into `MatchingInputs`: the scan, `compare`, the evaluation and the
+/// calibration all go through `inputs(of:)`, so they see a picture alike.
+public struct MatchingPreparation: Sendable {
+    public var whole: InputPreparation
+    public var windows: WindowGrid?
+    public var hashes: Bool
+
+    public init(whole: InputPreparation, windows: WindowGrid?, hashes: Bool) {
+        self.whole = whole
+        self.windows = windows
+        self.hashes = hashes
+    }
+
+    /// The windows' preparation: the whole's, at the grid's input side if it has one.
+    public var window: InputPreparation {
+        InputPreparation(side: windows?.inputSide ?? whole.side, trimsBorders: whole.trimsBorders)
+    }
+
+    /// Everything from one copy reduced to a short side of at most `WindowGrid.sourceShortSide`
+    /// (`WindowGrid.reduced`): a picture decoded at full size (PNGs have no DCT scaling) would otherwise be
+    /// resampled at full resolution for the whole's input, for the windows and for the hash. The benchmarks'
+    /// pictures are smaller than that already, so what they measured is what this computes.
+    public func inputs(of image: Image) -> MatchingInputs {
+        let source = WindowGrid.reduced(image)
+        return MatchingInputs(
+            whole: NetworkInput.preprocess(source, preparation: whole),
+            windows: windows?.networkInputs(of: source, preparation: window) ?? [],
+            hash: hashes ? HashComparison.hash(of: source) : nil)
+    }
 }
 
 /// A picture's scaled embedding and those of its windows (none without a grid).
@@ -148,14 +192,22 @@ public struct WindowedEmbedding: Sendable {
 }
 
 extension TwinDetector {
+    /// How this detector prepares pictures for a matching with `windows` (and hashes when `hashes`).
+    public func matchingPreparation(windows: WindowGrid?, hashes: Bool) -> MatchingPreparation {
+        MatchingPreparation(whole: inputPreparation, windows: windows, hashes: hashes)
+    }
+
+    /// How this detector prepares pictures for its own matching.
+    public var matchingPreparation: MatchingPreparation {
+        matchingPreparation(windows: windowMatching?.grid, hashes: windowMatching?.hashComparison != nil)
+    }
+
     /// Scaled embeddings of `images`, with those of their windows when `windows` is set and their hashes when
     /// `hashes` is, in batches of about 64 network passes.
     public func windowedEmbeddings(
         of images: [Image], windows: WindowGrid?, hashes: Bool = false, threads: Int
     ) throws -> [WindowedEmbedding] {
-        let wholePreparation = inputPreparation
-        let windowPreparation = InputPreparation(
-            side: windows?.inputSide ?? wholePreparation.side, trimsBorders: wholePreparation.trimsBorders)
+        let preparation = matchingPreparation(windows: windows, hashes: hashes)
         let windowsPerImage = windows?.count ?? 0
         let imagesPerBatch = max(1, 64 / (1 + windowsPerImage))
         var result: [WindowedEmbedding] = []
@@ -163,24 +215,17 @@ extension TwinDetector {
         var start = 0
         while start < images.count {
             let batch = Array(images[start..<min(start + imagesPerBatch, images.count)])
-            let wholes = try embed(
-                inputs: concurrentMap(batch, threads: threads) {
-                    NetworkInput.preprocess($0, preparation: wholePreparation)
-                }, threads: threads
-            ).map(scaled)
+            let inputs = concurrentMap(batch, threads: threads, preparation.inputs(of:))
+            let wholes = try embed(inputs: inputs.map(\.whole), threads: threads).map(scaled)
             var windowRows: [[[Float]]] = Array(repeating: [], count: batch.count)
-            if let windows {
-                let inputs = concurrentMap(batch, threads: threads) { image in
-                    windows.networkInputs(of: image, preparation: windowPreparation)
-                }
+            if windows != nil {
                 windowRows = try scaledWindowEmbeddings(
-                    of: inputs, wholes: wholes, side: windowPreparation.side, threads: threads)
+                    of: inputs.map(\.windows), wholes: wholes, side: preparation.window.side, threads: threads)
             }
-            let batchHashes = hashes ? concurrentMap(batch, threads: threads, HashComparison.hash(of:)) : nil
             for position in batch.indices {
                 result.append(
                     WindowedEmbedding(
-                        whole: wholes[position], windows: windowRows[position], hash: batchHashes?[position]))
+                        whole: wholes[position], windows: windowRows[position], hash: inputs[position].hash))
             }
             start += imagesPerBatch
         }
