@@ -40,6 +40,29 @@ extension EmbeddingMatrix {
         return found.withLock { $0 }.sorted(by: Neighbor.precedes)
     }
 
+    /// Several range searches in one pass over the rows: for each (query, radius), exactly what
+    /// `search(within:of:threads:)` gives. A picture's searches share a matrix (its whole and its windows against
+    /// the wholes; its whole and its window at a place against that place's windows), and the rows' bounds are
+    /// read from memory once for all of them instead of once per search.
+    public func search(
+        _ queries: [(query: [Float], radius: Float)], threads: Int = Self.defaultThreads
+    ) -> [[Neighbor]] {
+        guard !queries.isEmpty else { return [] }
+        let prepared = queries.map { prepare($0.query) }
+        let radii = queries.map(\.radius)
+        let found = Mutex<[[Neighbor]]>(Array(repeating: [], count: queries.count))
+        scanChunks(threads: threads) { rows in
+            var local = [[Neighbor]](repeating: [], count: queries.count)
+            forEachCandidate(in: rows, queries: prepared, radii: radii) { query, row, distance in
+                local[query].append(Neighbor(id: ids[row], distance: distance))
+            }
+            found.withLock { all in
+                for query in all.indices { all[query] += local[query] }
+            }
+        }
+        return found.withLock { $0 }.map { $0.sorted(by: Neighbor.precedes) }
+    }
+
     /// The `k` nearest rows, nearest first, ties by id.
     public func nearest(_ k: Int, to query: [Float], threads: Int = Self.defaultThreads) -> [Neighbor] {
         guard k > 0 else { return [] }
@@ -121,6 +144,44 @@ extension EmbeddingMatrix {
                             for lane in 0..<8 where candidates[lane] && group * 8 + lane < count {
                                 let row = group * 8 + lane
                                 current = body(row, L1Distance.distance(base + row * stride, queryRow, stride: stride))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// For each group of eight rows, reads its bounds once and calls `body` with (query, row, distance) for every
+    /// row within a query's radius: the same rows, bound and distances as `forEachCandidate` for each query alone.
+    private func forEachCandidate(
+        in groups: Range<Int>, queries: [PreparedQuery], radii: [Float], _ body: (Int, Int, Float) -> Void
+    ) {
+        values.withUnsafeBufferPointer { stored in
+            groupBlockSums.withUnsafeBufferPointer { sums in
+                groupNorms.withUnsafeBufferPointer { norms in
+                    let base = stored.baseAddress!
+                    let blocks = Self.blocks
+                    let querySums = queries.flatMap { query in
+                        (0..<blocks).map { SIMD8<Float>(repeating: query.blockSums[$0]) }
+                    }
+                    for group in groups {
+                        let groupSums = sums.baseAddress! + group * blocks
+                        for (number, query) in queries.enumerated() {
+                            var bound = SIMD8<Float>()
+                            for block in 0..<blocks {
+                                bound += L1Distance.magnitude(querySums[number * blocks + block] - groupSums[block])
+                            }
+                            let cutoff = L1Distance.pruningLimit(
+                                radius: radii[number], queryNorm: query.norm, rowNorms: norms[group])
+                            let candidates = bound .<= cutoff
+                            guard any(candidates) else { continue }
+                            for lane in 0..<8 where candidates[lane] && group * 8 + lane < count {
+                                let row = group * 8 + lane
+                                let distance = query.row.withUnsafeBufferPointer {
+                                    L1Distance.distance(base + row * stride, $0.baseAddress!, stride: stride)
+                                }
+                                if distance <= radii[number] { body(number, row, distance) }
                             }
                         }
                     }

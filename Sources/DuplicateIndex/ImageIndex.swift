@@ -16,8 +16,8 @@ public final class ImageIndex {
     /// With window matching, one matrix per window place of the grid, each with a row for every file that has
     /// windows (its window at that place); none otherwise.
     public private(set) var windowMatrices: [EmbeddingMatrix]
-    /// With a hash comparison, one row per file that has a hash (`HashComparison.searchRow`); nil otherwise.
-    public private(set) var hashMatrix: EmbeddingMatrix?
+    /// With a hash comparison, one row per file that has a hash; nil otherwise.
+    public private(set) var hashMatrix: HashMatrix?
     public var decoder = ImageDecoder()
     /// The writer lock when held for the index's whole life (the daemon); otherwise each write takes it.
     private var heldLock: IndexWriterLock?
@@ -60,29 +60,73 @@ public final class ImageIndex {
     /// stored hashes; each file at its closest distance (`TwinDetector.closestDistance`).
     public func matches(of picture: WindowedEmbedding, within radius: Float, threads: Int) -> [Neighbor] {
         var closest = ClosestPerFile()
-        closest.take(matrix.search(within: radius, of: picture.whole, threads: threads))
-        let penalty = windowPenalty
-        if radius >= penalty {
-            let windowRadius = radius - penalty
-            for windows in windowMatrices where windows.count > 0 {
-                closest.take(windows.search(within: windowRadius, of: picture.whole, threads: threads), adding: penalty)
-            }
-            for window in picture.windows {
-                closest.take(matrix.search(within: windowRadius, of: window, threads: threads), adding: penalty)
-            }
-        }
-        if let aligned = alignedWindowPenalty, radius >= aligned, picture.windows.count == windowMatrices.count {
-            for (window, windows) in zip(picture.windows, windowMatrices) where windows.count > 0 {
-                closest.take(windows.search(within: radius - aligned, of: window, threads: threads), adding: aligned)
-            }
-        }
-        if let comparison = hashComparison, let hashMatrix, let hash = picture.hash, radius >= comparison.offset {
+        closest.take(
+            Self.embeddingMatches(
+                of: picture, within: radius, wholes: matrix, windows: windowMatrices, penalty: windowPenalty,
+                alignedPenalty: alignedWindowPenalty, contentPlace: contentPlace, threads: threads))
+        if let comparison = hashComparison, let hashMatrix, let hash = picture.hash,
+            let bits = comparison.largestBits(within: radius)
+        {
             closest.take(
-                hashMatrix.search(
-                    within: radius - comparison.offset, of: comparison.searchRow(of: hash), threads: threads),
-                adding: comparison.offset)
+                hashMatrix.search(withinBits: bits, of: hash, threads: threads).map {
+                    Neighbor(id: $0.id, distance: comparison.distance(bits: $0.bits))
+                })
         }
         return closest.neighbors.filter { $0.distance <= radius }
+    }
+
+    /// The embedding searches of `matches`, each file at its closest distance: the picture's whole against the
+    /// wholes and against the windows of every place (plus `penalty`), each of its windows against the wholes
+    /// (plus `penalty`) and, with `alignedPenalty`, against the windows at its own place. The searches of one
+    /// matrix run as one pass (`EmbeddingMatrix.search(_:threads:)`): 1 + places passes instead of 1 + 3·places
+    /// searches; `together: false` runs them one by one, the benchmark's baseline, with the same result. A
+    /// content window (at `contentPlace`) that is the picture's whole is not searched: every comparison through
+    /// it is matched, at a smaller penalty, by the same comparison through the whole.
+    public static func embeddingMatches(
+        of picture: WindowedEmbedding, within radius: Float, wholes: EmbeddingMatrix, windows: [EmbeddingMatrix],
+        penalty: Float, alignedPenalty: Float?, contentPlace: Int?, threads: Int, together: Bool = true
+    ) -> [Neighbor] {
+        func search(_ matrix: EmbeddingMatrix, _ queries: [(query: [Float], radius: Float)]) -> [[Neighbor]] {
+            together
+                ? matrix.search(queries, threads: threads)
+                : queries.map {
+                    matrix.search(within: $0.radius, of: $0.query, threads: threads)
+                }
+        }
+        var closest = ClosestPerFile()
+        let throughWindows = radius >= penalty
+        let repeatsWhole = { (place: Int) in place == contentPlace && picture.windows[place] == picture.whole }
+        var againstWholes = [(query: picture.whole, radius: radius)]
+        if throughWindows {
+            againstWholes += picture.windows.indices.filter { !repeatsWhole($0) }.map {
+                (picture.windows[$0], radius - penalty)
+            }
+        }
+        for (number, found) in search(wholes, againstWholes).enumerated() {
+            closest.take(found, adding: number == 0 ? 0 : penalty)
+        }
+        let aligned = alignedPenalty.flatMap { radius >= $0 && picture.windows.count == windows.count ? $0 : nil }
+        for (place, placeWindows) in windows.enumerated() where placeWindows.count > 0 {
+            var queries: [(query: [Float], radius: Float)] = []
+            var additions: [Float] = []
+            if throughWindows {
+                queries.append((picture.whole, radius - penalty))
+                additions.append(penalty)
+            }
+            if let aligned, !repeatsWhole(place) {
+                queries.append((picture.windows[place], radius - aligned))
+                additions.append(aligned)
+            }
+            for (found, addition) in zip(search(placeWindows, queries), additions) {
+                closest.take(found, adding: addition)
+            }
+        }
+        return closest.neighbors
+    }
+
+    /// Bytes the search matrices (wholes, windows by place, hashes) take in memory.
+    public var searchMemoryBytes: Int {
+        matrix.memoryBytes + windowMatrices.reduce(0) { $0 + $1.memoryBytes } + (hashMatrix?.memoryBytes ?? 0)
     }
 
     /// What a distance through a window adds (`WindowMatching.penalty`).
@@ -95,17 +139,37 @@ public final class ImageIndex {
     /// The matching's hash comparison (`WindowMatching.hashComparison`); nil: hashes are not compared.
     var hashComparison: HashComparison? { detector.windowMatching?.hashComparison }
 
+    /// The window place of the content window, when the matching has one.
+    var contentPlace: Int? { Self.contentPlace(of: detector) }
+
+    static func contentPlace(of detector: TwinDetector) -> Int? {
+        guard let grid = detector.windowMatching?.grid, grid.contentWindow else { return nil }
+        return grid.perAxis * grid.perAxis
+    }
+
     /// Every search matrix `detector` needs, read from `store`: wholes, windows by place, hashes.
     private static func searchMatrices(
         of store: IndexStore, for detector: TwinDetector
-    ) throws(IndexError) -> (EmbeddingMatrix, [EmbeddingMatrix], EmbeddingMatrix?) {
+    ) throws(IndexError) -> (EmbeddingMatrix, [EmbeddingMatrix], HashMatrix?) {
         let width = detector.architecture.embeddingWidth
-        return (
-            try store.loadMatrix(width: width),
-            try store.loadWindowMatrices(width: width, windowsPerFile: windowsPerFile(of: detector)),
-            try detector.windowMatching?.hashComparison.map { comparison throws(IndexError) in
-                try store.loadHashMatrix(comparison: comparison)
+        let wholes = try store.loadMatrix(width: width)
+        var windows = try store.loadWindowMatrices(width: width, windowsPerFile: windowsPerFile(of: detector))
+        if let place = contentPlace(of: detector), windows.indices.contains(place) {
+            // Content windows that repeat their whole are not searched (`embeddingMatches`); most pictures have no
+            // border, so this leaves most of the place's rows out.
+            var wholeRows: [Int64: Int] = [:]
+            wholeRows.reserveCapacity(wholes.count)
+            for row in 0..<wholes.count { wholeRows[wholes.ids[row]] = row }
+            let repeats = (0..<windows[place].count).filter { row in
+                wholeRows[windows[place].ids[row]].map {
+                    wholes.embedding(atRow: $0) == windows[place].embedding(atRow: row)
+                } ?? false
             }
+            windows[place].remove(ids: Set(repeats.map { windows[place].ids[$0] }))
+        }
+        return (
+            wholes, windows,
+            detector.windowMatching?.hashComparison == nil ? nil : try store.loadHashMatrix()
         )
     }
 
@@ -130,7 +194,10 @@ public final class ImageIndex {
             }
         }
         if let comparison = hashComparison, let hashMatrix, let hash = picture.hash {
-            closest.take(hashMatrix.nearest(k, to: comparison.searchRow(of: hash)), adding: comparison.offset)
+            closest.take(
+                hashMatrix.nearest(k, to: hash).map {
+                    Neighbor(id: $0.id, distance: comparison.distance(bits: $0.bits))
+                })
         }
         return Array(closest.neighbors.prefix(k))
     }
@@ -211,15 +278,15 @@ public final class ImageIndex {
 
     func addMatrixRows(id: Int64, embedding: [Float], windowEmbeddings: [Float]?, pictureHash: PerceptualHash?) {
         matrix.append(id: id, embedding: embedding)
-        if let comparison = hashComparison, let pictureHash {
-            hashMatrix?.append(id: id, embedding: comparison.searchRow(of: pictureHash))
-        }
+        if let pictureHash { hashMatrix?.append(id: id, hash: pictureHash) }
         guard let windowEmbeddings else { return }
         let width = matrix.width
         precondition(windowEmbeddings.count == windowMatrices.count * width, "one window per place of the grid")
         for place in windowMatrices.indices {
-            windowMatrices[place].append(
-                id: id, embedding: Array(windowEmbeddings[(place * width)..<((place + 1) * width)]))
+            let window = Array(windowEmbeddings[(place * width)..<((place + 1) * width)])
+            // A content window that repeats the whole is not searched (`embeddingMatches`).
+            if place == contentPlace && window == embedding { continue }
+            windowMatrices[place].append(id: id, embedding: window)
         }
     }
 }

@@ -122,12 +122,12 @@ public final class IndexStore: Sendable {
         return try loadMatrices(column: "window_embeddings", width: width, rowsPerFile: windowsPerFile)
     }
 
-    /// The hashes of every row embedded by this model that has one, in id order, as one search matrix of
-    /// `comparison`'s rows (`HashComparison.searchRow`).
-    public func loadHashMatrix(comparison: HashComparison) throws(IndexError) -> EmbeddingMatrix {
+    /// The hashes of every row embedded by this model that has one, in id order, as one search matrix.
+    public func loadHashMatrix() throws(IndexError) -> HashMatrix {
         try guarded {
             try pool.read { db in
-                var matrix = EmbeddingMatrix(width: HashComparison.kind.bitCount)
+                var matrix = HashMatrix(kind: HashComparison.kind)
+                matrix.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM file") ?? 0)
                 let cursor = try Row.fetchCursor(
                     db,
                     sql:
@@ -142,7 +142,7 @@ public final class IndexStore: Sendable {
                             cause: "file row \(id) has a picture hash of \(data.count) bytes, expected "
                                 + "\(HashComparison.kind.bitCount / 8)")
                     }
-                    matrix.append(id: id, embedding: comparison.searchRow(of: hash))
+                    matrix.append(id: id, hash: hash)
                 }
                 return matrix
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DuplicateIndex
 import Foundation
+import ImageHashing
 import TwinModel
 
 /// Query latency, memory and open time of the index on synthetic embeddings.
@@ -31,6 +32,11 @@ struct BenchIndexCommand: ParsableCommand {
 
     @Option(help: "Also build an index file of the largest size and time opening it (needs ~1 GB of disk).")
     var openTime = true
+
+    @Option(
+        parsing: .upToNextOption,
+        help: "Indexed pictures for the window matching's searches (about 7 KB of memory each); none to skip.")
+    var windowSizes: [Int] = [100_000]
 
     func run() throws {
         let detector = try TwinDetector(contentsOf: try ModelLocation.resolve(model))
@@ -77,6 +83,149 @@ struct BenchIndexCommand: ParsableCommand {
                     Self.percentile(exhaustive, 99), Self.percentile(nearest, 50), Self.percentile(nearest, 99),
                     Self.percentile(exhaustiveNearest, 50), Double(matches) / Double(queries), perRow))
             if openTime && size == sizes.max() { try measureOpen(matrix: matrix, detector: detector) }
+        }
+        if let comparison = detector.windowMatching?.hashComparison {
+            try measureHashes(comparison: comparison, radius: radius)
+        }
+        if let matching = detector.windowMatching {
+            try measureWindowedMatches(matching: matching, distribution: distribution, radius: radius)
+        }
+    }
+
+    /// A picture's embedding searches with the window matching (`ImageIndex.embeddingMatches`: its whole and
+    /// windows against the wholes and the windows of each place), the searches of one matrix in one pass against
+    /// one search at a time (the baseline), on synthetic pictures whose whole and windows are independent draws;
+    /// half the queries are a stored picture's rows with a small jitter.
+    private func measureWindowedMatches(
+        matching: WindowMatching, distribution: SyntheticEmbeddings, radius: Float
+    ) throws {
+        let places = matching.grid.count
+        let (penalty, aligned) = (Float(matching.penalty), matching.alignedPenalty.map { Float($0) })
+        print("window matching: whole and \(places) windows per picture, penalties \(penalty) and \(aligned ?? .nan)")
+        print("pictures   together p50/p99 ms   one at a time p50/p99 ms   speed-up (p50)   matches/query")
+        var generator = SystemRandomNumberGenerator()
+        for size in windowSizes where size > 0 {
+            var wholes = EmbeddingMatrix(width: distribution.means.count)
+            wholes.reserveCapacity(size)
+            var windows = [EmbeddingMatrix](repeating: wholes, count: places)
+            for id in 0..<size {
+                wholes.append(id: Int64(id + 1), embedding: distribution.draw(using: &generator))
+                for place in 0..<places {
+                    windows[place].append(id: Int64(id + 1), embedding: distribution.draw(using: &generator))
+                }
+            }
+            var together: [Double] = []
+            var oneByOne: [Double] = []
+            var matches = 0
+            for number in 0..<queries {
+                let picture: WindowedEmbedding
+                if number % 2 == 0 {
+                    picture = WindowedEmbedding(
+                        whole: distribution.draw(using: &generator),
+                        windows: (0..<places).map { _ in distribution.draw(using: &generator) })
+                } else {
+                    let row = Int.random(in: 0..<size, using: &generator)
+                    func jittered(_ values: [Float]) -> [Float] {
+                        values.map { $0 + Float.random(in: -0.001...0.001, using: &generator) }
+                    }
+                    picture = WindowedEmbedding(
+                        whole: jittered(wholes.embedding(atRow: row)),
+                        windows: windows.map { jittered($0.embedding(atRow: row)) })
+                }
+                var found: [[Neighbor]] = [[], []]
+                for (slot, isTogether) in [true, false].enumerated() {
+                    let time = Self.milliseconds {
+                        found[slot] = ImageIndex.embeddingMatches(
+                            of: picture, within: radius, wholes: wholes, windows: windows, penalty: penalty,
+                            alignedPenalty: aligned, contentPlace: nil, threads: ProcessInfoCores.active,
+                            together: isTogether)
+                    }
+                    if isTogether { together.append(time) } else { oneByOne.append(time) }
+                }
+                guard found[0] == found[1] else {
+                    throw ValidationError("the searches in one pass found \(found[0]), one at a time \(found[1])")
+                }
+                matches += found[0].count
+            }
+            print(
+                String(
+                    format: "%-9d  %6.2f / %6.2f        %6.2f / %6.2f             %5.2f×          %6.2f", size,
+                    Self.percentile(together, 50), Self.percentile(together, 99), Self.percentile(oneByOne, 50),
+                    Self.percentile(oneByOne, 99), Self.percentile(oneByOne, 50) / Self.percentile(together, 50),
+                    Double(matches) / Double(queries)))
+        }
+    }
+
+    /// The hash comparison's search on uniformly random hashes (half the queries a stored hash with a few bits
+    /// flipped, so that a match exists), against the same hashes kept as rows of 256 floats of 0 or the scale
+    /// searched by the embeddings' L1 range search (how the index kept them before; up to 100,000 rows, since
+    /// that baseline takes about 1.1 KB per row).
+    private func measureHashes(comparison: HashComparison, radius: Float) throws {
+        guard let bits = comparison.largestBits(within: radius) else { return }
+        let kind = HashComparison.kind
+        print(
+            "hashes: \(kind.bitCount)-bit, within \(bits) bits (distance \(comparison.distance(bits: bits)) ≤ \(radius))"
+        )
+        print("rows       bits p50/p99 ms    floats p50/p99 ms   floats/bits   matches/query  bytes/row (bits, floats)")
+        var generator = SystemRandomNumberGenerator()
+        func randomHash() -> PerceptualHash {
+            PerceptualHash(kind: kind, words: (0..<(kind.bitCount / 64)).map { _ in generator.next() })
+        }
+        func floatRow(_ hash: PerceptualHash) -> [Float] {
+            (0..<kind.bitCount).map { (hash.words[$0 / 64] >> UInt64($0 % 64)) & 1 == 1 ? comparison.scale : 0 }
+        }
+        for size in sizes {
+            var before = MemoryUse.residentBytes()
+            var matrix = HashMatrix(kind: kind)
+            matrix.reserveCapacity(size)
+            for id in 0..<size { matrix.append(id: Int64(id + 1), hash: randomHash()) }
+            let bitsPerRow = Double(MemoryUse.residentBytes() - before) / Double(size)
+            let queries: [PerceptualHash] = (0..<self.queries).map { number in
+                guard number % 2 == 1 else { return randomHash() }
+                var words = matrix.hash(atRow: Int.random(in: 0..<size, using: &generator)).words
+                for _ in 0..<8 {
+                    let bit = Int.random(in: 0..<kind.bitCount, using: &generator)
+                    words[bit / 64] ^= 1 << UInt64(bit % 64)
+                }
+                return PerceptualHash(kind: kind, words: words)
+            }
+            var floats: EmbeddingMatrix?
+            var floatsPerRow = Double.nan
+            if size <= 100_000 {
+                before = MemoryUse.residentBytes()
+                var rows = EmbeddingMatrix(width: kind.bitCount)
+                rows.reserveCapacity(size)
+                for row in 0..<size { rows.append(id: matrix.ids[row], embedding: floatRow(matrix.hash(atRow: row))) }
+                floatsPerRow = Double(MemoryUse.residentBytes() - before) / Double(size)
+                floats = rows
+            }
+            var bitTimes: [Double] = []
+            var floatTimes: [Double] = []
+            var matches = 0
+            for query in queries {
+                var found = 0
+                bitTimes.append(Self.milliseconds { found = matrix.search(withinBits: bits, of: query).count })
+                matches += found
+                if let floats {
+                    var floatFound = 0
+                    let row = floatRow(query)
+                    floatTimes.append(
+                        Self.milliseconds {
+                            floatFound = floats.search(within: radius - comparison.offset, of: row).count
+                        })
+                    guard floatFound == found else {
+                        throw ValidationError("the float rows found \(floatFound) hashes, the bits \(found)")
+                    }
+                }
+            }
+            let floatP50 = floatTimes.isEmpty ? Double.nan : Self.percentile(floatTimes, 50)
+            print(
+                String(
+                    format: "%-9d  %6.2f / %6.2f      %6.2f / %6.2f      %6.1f×        %6.2f         %.0f, %.0f",
+                    size, Self.percentile(bitTimes, 50), Self.percentile(bitTimes, 99), floatP50,
+                    floatTimes.isEmpty ? Double.nan : Self.percentile(floatTimes, 99),
+                    floatP50 / Self.percentile(bitTimes, 50), Double(matches) / Double(self.queries), bitsPerRow,
+                    floatsPerRow))
         }
     }
 

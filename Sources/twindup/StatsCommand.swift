@@ -23,7 +23,7 @@ struct StatsCommand: AsyncParsableCommand {
             exact findings  \(statistics.exactFindings)
             near findings   \(statistics.nearFindings)
             size on disk    \(String(format: "%.1f MiB", Double(statistics.bytesOnDisk) / 1_048_576))
-            in memory       \(String(format: "%.1f MiB", Double(index.matrix.memoryBytes + index.windowMatrices.reduce(0) { $0 + $1.memoryBytes }) / 1_048_576)) of embeddings
+            in memory       \(String(format: "%.1f MiB", Double(index.searchMemoryBytes) / 1_048_576)) of embeddings
             """)
     }
 }

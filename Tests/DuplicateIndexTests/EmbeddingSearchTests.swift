@@ -73,6 +73,30 @@ struct EmbeddingSearchTests {
         }
     }
 
+    /// Several searches in one pass give each query exactly brute force's rows, with each its own radius: radii
+    /// at a row's distance and just below it, a stored row and a fresh query, a radius nothing is within.
+    @Test(arguments: [(rows: 700, threads: 1), (rows: 40_000, threads: 2)])
+    func searchesInOnePassEqualBruteForceEach(rows: Int, threads: Int) {
+        let (matrix, vectors) = Self.randomMatrix(rows: rows, width: 128, seed: 11)
+        var generator = SplitMix(state: 12)
+        let fresh = (0..<128).map { _ in Float.random(in: -2...2, using: &generator) }
+        var queries: [(query: [Float], radius: Float)] = []
+        for (number, query) in [vectors[5], fresh, vectors[rows / 2]].enumerated() {
+            let truth = Self.bruteForce(vectors, query: query)
+            let radius = truth[[0, 9, 60][number]].distance
+            queries += [(query, radius), (query, radius.nextDown)]
+        }
+        queries.append((fresh, -1))
+        let found = matrix.search(queries, threads: threads)
+        #expect(found.count == queries.count)
+        for (number, (query, radius)) in queries.enumerated() {
+            let expected = Self.bruteForce(vectors, query: query).filter { $0.distance <= radius }
+            #expect(found[number] == expected, "query \(number) at radius \(radius)")
+        }
+        #expect(found.last?.isEmpty == true)
+        #expect(matrix.search([], threads: threads).isEmpty)
+    }
+
     @Test(arguments: [(rows: 700, threads: 1), (rows: 40_000, threads: 2)])
     func nearestEqualsBruteForceWithTies(rows: Int, threads: Int) {
         let (matrix, vectors) = Self.randomMatrix(rows: rows, width: 128, seed: 7)

@@ -141,13 +141,22 @@ public struct HashComparison: Sendable, Equatable {
     public static func hash(of image: Image) -> PerceptualHash { PerceptualHash.compute(kind, of: image) }
 
     public func distance(_ first: PerceptualHash, _ second: PerceptualHash) -> Float {
-        offset + scale * Float(first.distance(to: second))
+        distance(bits: first.distance(to: second))
     }
 
-    /// The hash as the index searches it: each bit as 0 or `scale`, so that the L1 distance of two rows is
-    /// `scale·h`.
-    public func searchRow(of hash: PerceptualHash) -> [Float] {
-        (0..<Self.kind.bitCount).map { bit in (hash.words[bit / 64] >> UInt64(bit % 64)) & 1 == 1 ? scale : 0 }
+    /// The distance of two hashes `bits` apart: every search and score computes it this one way, so the index
+    /// and the detector agree to the last bit.
+    public func distance(bits: Int) -> Float { offset + scale * Float(bits) }
+
+    /// The most differing bits whose distance is within `radius`; nil when not even equal hashes are.
+    public func largestBits(within radius: Float) -> Int? {
+        guard distance(bits: 0) <= radius else { return nil }
+        let estimate = ((radius - offset) / scale).rounded(.down)
+        var bits = estimate >= Float(Self.kind.bitCount) ? Self.kind.bitCount : max(0, Int(estimate))
+        // The division rounds; step to the exact edge of `distance(bits:) <= radius`.
+        while bits > 0 && distance(bits: bits) > radius { bits -= 1 }
+        while bits < Self.kind.bitCount && distance(bits: bits + 1) <= radius { bits += 1 }
+        return bits
     }
 }
 
