@@ -190,28 +190,10 @@ extension EmbeddingMatrix {
         }
     }
 
-    /// Runs `body` on contiguous chunks of the groups of eight rows: one chunk below 32,768 rows, else one per
-    /// thread.
+    /// Runs `body` on contiguous chunks of the groups of eight rows (`RowStorage.inChunks`).
     private func scanChunks(threads: Int, _ body: (Range<Int>) -> Void) {
-        let groups = groupNorms.count
-        let parts = count < 32_768 ? 1 : max(1, threads)
-        let chunks = (0..<parts).map { part in (part * groups / parts)..<((part + 1) * groups / parts) }
-        if parts == 1 {
-            body(chunks[0])
-            return
-        }
-        withoutActuallyEscaping(body) { escapable in
-            let shared = ChunkWork(body: escapable)
-            DispatchQueue.concurrentPerform(iterations: parts) { shared.body(chunks[$0]) }
-        }
+        RowStorage.inChunks(units: groupNorms.count, rows: count, threads: threads, body)
     }
-}
-
-/// Carries a chunk body into Dispatch's `@Sendable` closure.
-// @unchecked Sendable is safe here: the box lives only inside `scanChunks`, which blocks until every chunk is done;
-// the chunks only read the matrix and each appends its results under a Mutex.
-private struct ChunkWork: @unchecked Sendable {
-    let body: (Range<Int>) -> Void
 }
 
 /// Without the block-bound filter: every row's distance, split over the cores. The benchmark's baseline.

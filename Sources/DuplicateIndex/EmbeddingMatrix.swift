@@ -81,16 +81,7 @@ public struct EmbeddingMatrix: Sendable {
     /// Removes the rows of these files, keeping the others in order (one pass).
     public mutating func remove(ids doomed: Set<Int64>) {
         guard !doomed.isEmpty else { return }
-        var kept = 0
-        for row in 0..<count where !doomed.contains(ids[row]) {
-            if kept != row {
-                for offset in 0..<stride { values[kept * stride + offset] = values[row * stride + offset] }
-                ids[kept] = ids[row]
-            }
-            kept += 1
-        }
-        values.removeSubrange((kept * stride)...)
-        ids.removeSubrange(kept...)
+        let kept = RowStorage.remove(doomed, from: &values, ids: &ids, stride: stride)
         groupBlockSums.removeAll(keepingCapacity: true)
         groupNorms.removeAll(keepingCapacity: true)
         for row in 0..<kept {

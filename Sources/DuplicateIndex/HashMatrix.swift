@@ -1,4 +1,3 @@
-import Dispatch
 import ImageHashing
 import Synchronization
 
@@ -39,16 +38,7 @@ public struct HashMatrix: Sendable {
     /// Removes the rows of these files, keeping the others in order (one pass).
     public mutating func remove(ids doomed: Set<Int64>) {
         guard !doomed.isEmpty else { return }
-        var kept = 0
-        for row in 0..<count where !doomed.contains(ids[row]) {
-            if kept != row {
-                for word in 0..<wordsPerRow { words[kept * wordsPerRow + word] = words[row * wordsPerRow + word] }
-                ids[kept] = ids[row]
-            }
-            kept += 1
-        }
-        words.removeSubrange((kept * wordsPerRow)...)
-        ids.removeSubrange(kept...)
+        _ = RowStorage.remove(doomed, from: &words, ids: &ids, stride: wordsPerRow)
     }
 
     /// The stored hash of a row.
@@ -113,24 +103,8 @@ public struct HashMatrix: Sendable {
         }
     }
 
-    /// Runs `body` on contiguous chunks of the rows: one chunk below 32,768 rows, else one per thread.
+    /// Runs `body` on contiguous chunks of the rows (`RowStorage.inChunks`).
     private func forEachChunk(threads: Int, _ body: (Range<Int>) -> Void) {
-        let parts = count < 32_768 ? 1 : max(1, threads)
-        let chunks = (0..<parts).map { part in (part * count / parts)..<((part + 1) * count / parts) }
-        if parts == 1 {
-            body(chunks[0])
-            return
-        }
-        withoutActuallyEscaping(body) { escapable in
-            let shared = HashChunkWork(body: escapable)
-            DispatchQueue.concurrentPerform(iterations: parts) { shared.body(chunks[$0]) }
-        }
+        RowStorage.inChunks(units: count, rows: count, threads: threads, body)
     }
-}
-
-/// Carries a chunk body into Dispatch's `@Sendable` closure.
-// @unchecked Sendable is safe here: the box lives only inside `forEachChunk`, which blocks until every chunk is
-// done; the chunks only read the matrix and each appends its results under a Mutex.
-private struct HashChunkWork: @unchecked Sendable {
-    let body: (Range<Int>) -> Void
 }
