@@ -71,37 +71,27 @@ public final class Conv2D: Layer {
         )
         let blasThreads = context.holdBLASPolicy()
         defer { blasThreads.release() }
-        input.scalars.withUnsafeBufferPointer { inputBuffer in
-            weight.value.scalars.withUnsafeBufferPointer { weights in
-                (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
-                    output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
-                        let (source, kernel, target) = (
-                            inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!
-                        )
-                        // An empty array may still have a base address; only a real bias may be read.
-                        let biasPointer = bias == nil ? nil : biases.baseAddress
-                        ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, _ in
-                            let workspace = UnsafeMutablePointer<Float>.allocate(
-                                capacity: geometry.isIdentityPatch ? 0 : patch * pixels)
-                            defer { workspace.deallocate() }
-                            for sample in samples {
-                                let image = source + sample * imageSize
-                                var columns = UnsafePointer(workspace)
-                                if geometry.isIdentityPatch {
-                                    columns = image
-                                } else {
-                                    geometry.im2col(image, into: workspace)
-                                }
-                                let result = target + sample * outChannels * pixels
-                                BLAS.sgemm(
-                                    transposeA: false, transposeB: false, m: outChannels, n: pixels, k: patch,
-                                    alpha: 1, a: kernel, lda: patch, b: columns, ldb: pixels, beta: 0, c: result,
-                                    ldc: pixels)
-                                Epilogue.addBiasAndActivate(
-                                    result, channels: outChannels, pixels: pixels, bias: biasPointer, relu: fusedReLU)
-                            }
-                        }
+        withForwardMemory(input: input, weight: weight, bias: bias, output: &output) {
+            source, kernel, biasPointer, target in
+            ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, _ in
+                let workspace = UnsafeMutablePointer<Float>.allocate(
+                    capacity: geometry.isIdentityPatch ? 0 : patch * pixels)
+                defer { workspace.deallocate() }
+                for sample in samples {
+                    let image = source + sample * imageSize
+                    var columns = UnsafePointer(workspace)
+                    if geometry.isIdentityPatch {
+                        columns = image
+                    } else {
+                        geometry.im2col(image, into: workspace)
                     }
+                    let result = target + sample * outChannels * pixels
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: outChannels, n: pixels, k: patch,
+                        alpha: 1, a: kernel, lda: patch, b: columns, ldb: pixels, beta: 0, c: result,
+                        ldc: pixels)
+                    Epilogue.addBiasAndActivate(
+                        result, channels: outChannels, pixels: pixels, bias: biasPointer, relu: fusedReLU)
                 }
             }
         }

@@ -73,3 +73,23 @@ struct ConvolutionGeometry {
         }
     }
 }
+
+/// The raw memory of a convolution's forward pass: the input, the weights, the bias (nil when the layer has none)
+/// and the output, each valid for the duration of `body`.
+func withForwardMemory(
+    input: Tensor, weight: Parameter, bias: Parameter?, output: inout Tensor,
+    _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>) -> Void
+) {
+    input.scalars.withUnsafeBufferPointer { inputBuffer in
+        weight.value.scalars.withUnsafeBufferPointer { weights in
+            (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
+                output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
+                    // An empty array may still have a base address; only a real bias may be read.
+                    body(
+                        inputBuffer.baseAddress!, weights.baseAddress!, bias == nil ? nil : biases.baseAddress,
+                        outputBuffer.baseAddress!)
+                }
+            }
+        }
+    }
+}

@@ -54,41 +54,31 @@ public final class DepthwiseConv2D: Layer {
         let (inPlane, outPlane) = (geometry.height * geometry.width, geometry.outputPixels)
         var output = Tensor(uninitialized: [batch, channels, geometry.outputHeight, geometry.outputWidth])
         let (channels, kernel, relu) = (self.channels, kernelSize, fusedReLU)
-        input.scalars.withUnsafeBufferPointer { inputBuffer in
-            weight.value.scalars.withUnsafeBufferPointer { weights in
-                (bias?.value.scalars ?? []).withUnsafeBufferPointer { biases in
-                    output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
-                        let (source, filters, target) = (
-                            inputBuffer.baseAddress!, weights.baseAddress!, outputBuffer.baseAddress!
-                        )
-                        // An empty array may still have a base address; only a real bias may be read.
-                        let biasPointer = bias == nil ? nil : biases.baseAddress
-                        let fast = Self.hasFastKernel(geometry)
-                        ParallelLoop.run(count: batch * channels, threads: context.loopThreads) { planes, _ in
-                            if fast {
-                                let layout = DepthwisePadding(geometry)
-                                let scratch = layout.allocateScratch()
-                                defer { scratch.deallocate() }
-                                for plane in planes {
-                                    let channel = plane % channels
-                                    layout.copy(source + plane * inPlane, into: scratch)
-                                    DepthwiseKernel3x3.convolve(
-                                        scratch, layout: layout, filter: filters + channel * 9,
-                                        bias: biasPointer?[channel] ?? 0, relu: relu, into: target + plane * outPlane)
-                                }
-                                return
-                            }
-                            for plane in planes {
-                                let channel = plane % channels
-                                let result = target + plane * outPlane
-                                result.update(repeating: biasPointer?[channel] ?? 0, count: outPlane)
-                                Self.convolvePlane(
-                                    source + plane * inPlane, filters + channel * kernel * kernel, into: result,
-                                    geometry: geometry)
-                                if relu { for pixel in 0..<outPlane { result[pixel] = max(result[pixel], 0) } }
-                            }
-                        }
+        withForwardMemory(input: input, weight: weight, bias: bias, output: &output) {
+            source, filters, biasPointer, target in
+            let fast = Self.hasFastKernel(geometry)
+            ParallelLoop.run(count: batch * channels, threads: context.loopThreads) { planes, _ in
+                if fast {
+                    let layout = DepthwisePadding(geometry)
+                    let scratch = layout.allocateScratch()
+                    defer { scratch.deallocate() }
+                    for plane in planes {
+                        let channel = plane % channels
+                        layout.copy(source + plane * inPlane, into: scratch)
+                        DepthwiseKernel3x3.convolve(
+                            scratch, layout: layout, filter: filters + channel * 9,
+                            bias: biasPointer?[channel] ?? 0, relu: relu, into: target + plane * outPlane)
                     }
+                    return
+                }
+                for plane in planes {
+                    let channel = plane % channels
+                    let result = target + plane * outPlane
+                    result.update(repeating: biasPointer?[channel] ?? 0, count: outPlane)
+                    Self.convolvePlane(
+                        source + plane * inPlane, filters + channel * kernel * kernel, into: result,
+                        geometry: geometry)
+                    if relu { for pixel in 0..<outPlane { result[pixel] = max(result[pixel], 0) } }
                 }
             }
         }
