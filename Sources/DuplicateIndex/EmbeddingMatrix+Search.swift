@@ -53,8 +53,10 @@ extension EmbeddingMatrix {
         let found = Mutex<[[Neighbor]]>(Array(repeating: [], count: queries.count))
         scanChunks(threads: threads) { rows in
             var local = [[Neighbor]](repeating: [], count: queries.count)
-            forEachCandidate(in: rows, queries: prepared, radii: radii) { query, row, distance in
-                local[query].append(Neighbor(id: ids[row], distance: distance))
+            var limits = radii
+            forEachCandidate(in: rows, queries: prepared, limits: &limits) { query, row, distance in
+                if distance <= radii[query] { local[query].append(Neighbor(id: ids[row], distance: distance)) }
+                return radii[query]
             }
             found.withLock { all in
                 for query in all.indices { all[query] += local[query] }
@@ -69,20 +71,33 @@ extension EmbeddingMatrix {
         let prepared = prepare(query)
         let found = Mutex<[Neighbor]>([])
         scanChunks(threads: threads) { rows in
-            var best: [Neighbor] = []
-            best.reserveCapacity(k + 1)
+            var best = NearestRows(k: k)
             forEachCandidate(in: rows, query: prepared, limit: .infinity) { row, distance in
-                let candidate = Neighbor(id: ids[row], distance: distance)
-                if best.count < k || Neighbor.precedes(candidate, best[k - 1]) {
-                    let position = best.firstIndex { Neighbor.precedes(candidate, $0) } ?? best.count
-                    best.insert(candidate, at: position)
-                    if best.count > k { best.removeLast() }
-                }
-                return best.count < k ? .infinity : best[k - 1].distance
+                best.offer(Neighbor(id: ids[row], distance: distance))
             }
-            found.withLock { $0 += best }
+            found.withLock { $0 += best.rows }
         }
         return Array(found.withLock { $0 }.sorted(by: Neighbor.precedes).prefix(k))
+    }
+
+    /// The `k` nearest rows of each query in one pass over the rows: for each, exactly what `nearest(_:to:threads:)`
+    /// gives. `twindup query` looks for a picture's whole and windows in one matrix at once, as `search` does.
+    public func nearest(_ k: Int, to queries: [[Float]], threads: Int = Self.defaultThreads) -> [[Neighbor]] {
+        guard k > 0 else { return queries.map { _ in [] } }
+        guard !queries.isEmpty else { return [] }
+        let prepared = queries.map { prepare($0) }
+        let found = Mutex<[[Neighbor]]>(Array(repeating: [], count: queries.count))
+        scanChunks(threads: threads) { rows in
+            var best = [NearestRows](repeating: NearestRows(k: k), count: queries.count)
+            var limits = [Float](repeating: .infinity, count: queries.count)
+            forEachCandidate(in: rows, queries: prepared, limits: &limits) { query, row, distance in
+                best[query].offer(Neighbor(id: ids[row], distance: distance))
+            }
+            found.withLock { all in
+                for query in all.indices { all[query] += best[query].rows }
+            }
+        }
+        return found.withLock { $0 }.map { Array($0.sorted(by: Neighbor.precedes).prefix(k)) }
     }
 
     /// Every row, in order, with its distance: the reference the searches are tested against.
@@ -153,9 +168,11 @@ extension EmbeddingMatrix {
     }
 
     /// For each group of eight rows, reads its bounds once and calls `body` with (query, row, distance) for every
-    /// row within a query's radius: the same rows, bound and distances as `forEachCandidate` for each query alone.
+    /// row whose bound does not rule it out against that query's limit, which `body` returns (a range search's
+    /// radius, or the k-th best distance so far): the same rows, bounds and distances as `forEachCandidate` for each
+    /// query alone.
     private func forEachCandidate(
-        in groups: Range<Int>, queries: [PreparedQuery], radii: [Float], _ body: (Int, Int, Float) -> Void
+        in groups: Range<Int>, queries: [PreparedQuery], limits: inout [Float], _ body: (Int, Int, Float) -> Float
     ) {
         values.withUnsafeBufferPointer { stored in
             groupBlockSums.withUnsafeBufferPointer { sums in
@@ -173,15 +190,16 @@ extension EmbeddingMatrix {
                                 bound += L1Distance.magnitude(querySums[number * blocks + block] - groupSums[block])
                             }
                             let cutoff = L1Distance.pruningLimit(
-                                radius: radii[number], queryNorm: query.norm, rowNorms: norms[group])
+                                radius: limits[number], queryNorm: query.norm, rowNorms: norms[group])
                             let candidates = bound .<= cutoff
                             guard any(candidates) else { continue }
+                            // Lanes past the last row pass only an infinite limit (the first k-nearest rows).
                             for lane in 0..<8 where candidates[lane] && group * 8 + lane < count {
                                 let row = group * 8 + lane
                                 let distance = query.row.withUnsafeBufferPointer {
                                     L1Distance.distance(base + row * stride, $0.baseAddress!, stride: stride)
                                 }
-                                if distance <= radii[number] { body(number, row, distance) }
+                                limits[number] = body(number, row, distance)
                             }
                         }
                     }
@@ -193,6 +211,28 @@ extension EmbeddingMatrix {
     /// Runs `body` on contiguous chunks of the groups of eight rows (`RowStorage.inChunks`).
     private func scanChunks(threads: Int, _ body: (Range<Int>) -> Void) {
         RowStorage.inChunks(units: groupNorms.count, rows: count, threads: threads, body)
+    }
+}
+
+/// The `k` nearest rows offered so far, nearest first, ties by id.
+private struct NearestRows {
+    let k: Int
+    private(set) var rows: [Neighbor] = []
+
+    init(k: Int) {
+        self.k = k
+        rows.reserveCapacity(k + 1)
+    }
+
+    /// Keeps `candidate` if it is among the `k` nearest so far; returns the distance a row must now be within to
+    /// be kept (the search's limit).
+    mutating func offer(_ candidate: Neighbor) -> Float {
+        if rows.count < k || Neighbor.precedes(candidate, rows[k - 1]) {
+            let position = rows.firstIndex { Neighbor.precedes(candidate, $0) } ?? rows.count
+            rows.insert(candidate, at: position)
+            if rows.count > k { rows.removeLast() }
+        }
+        return rows.count < k ? .infinity : rows[k - 1].distance
     }
 }
 

@@ -54,12 +54,14 @@ public struct EmbeddingMatrix: Sendable {
     /// Adds a row from `width` little-endian Float32 values (the index's storage format).
     mutating func append(id: Int64, littleEndianBytes bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count == width * 4, "expected \(width * 4) bytes, got \(bytes.count)")
-        var row = [Float](repeating: 0, count: stride)
-        for index in 0..<width {
-            row[index] = Float(
-                bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+        appendRow(id: id, padded: padded(Self.floats(littleEndianBytes: bytes)))
+    }
+
+    /// The little-endian Float32 values of `bytes`.
+    static func floats(littleEndianBytes bytes: UnsafeRawBufferPointer) -> [Float] {
+        (0..<(bytes.count / 4)).map {
+            Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
         }
-        appendRow(id: id, padded: row)
     }
 
     private mutating func appendRow(id: Int64, padded row: [Float]) {

@@ -153,20 +153,11 @@ public final class ImageIndex {
     ) throws(IndexError) -> (EmbeddingMatrix, [EmbeddingMatrix], HashMatrix?) {
         let width = detector.architecture.embeddingWidth
         let wholes = try store.loadMatrix(width: width)
-        var windows = try store.loadWindowMatrices(width: width, windowsPerFile: windowsPerFile(of: detector))
-        if let place = contentPlace(of: detector), windows.indices.contains(place) {
-            // Content windows that repeat their whole are not searched (`embeddingMatches`); most pictures have no
-            // border, so this leaves most of the place's rows out.
-            var wholeRows: [Int64: Int] = [:]
-            wholeRows.reserveCapacity(wholes.count)
-            for row in 0..<wholes.count { wholeRows[wholes.ids[row]] = row }
-            let repeats = (0..<windows[place].count).filter { row in
-                wholeRows[windows[place].ids[row]].map {
-                    wholes.embedding(atRow: $0) == windows[place].embedding(atRow: row)
-                } ?? false
-            }
-            windows[place].remove(ids: Set(repeats.map { windows[place].ids[$0] }))
-        }
+        // Content windows that repeat their whole are not searched (`embeddingMatches`); most pictures have no
+        // border, so this leaves most of the place's rows out, unread into the matrix.
+        let windows = try store.loadWindowMatrices(
+            width: width, windowsPerFile: windowsPerFile(of: detector),
+            leavingOutRepeatsOf: contentPlace(of: detector).map { (wholes, $0) })
         return (
             wholes, windows,
             detector.windowMatching?.hashComparison == nil ? nil : try store.loadHashMatrix()
@@ -178,20 +169,25 @@ public final class ImageIndex {
         detector.windowMatching?.grid.count ?? 0
     }
 
-    /// The `k` indexed files nearest to `picture` by the distance `matches` uses.
+    /// The `k` indexed files nearest to `picture` by the distance `matches` uses. The searches of one matrix run as
+    /// one pass, and a content window that repeats the whole is not searched, as in `matches`.
     public func nearest(_ k: Int, to picture: WindowedEmbedding) -> [Neighbor] {
         var closest = ClosestPerFile()
         // A file's closest distance comes from one of the searches, and fewer than k files are nearer in that
         // search: the k nearest of each hold the k nearest overall.
-        closest.take(matrix.nearest(k, to: picture.whole))
-        for windows in windowMatrices where windows.count > 0 {
-            closest.take(windows.nearest(k, to: picture.whole), adding: windowPenalty)
+        let repeatsWhole = { (place: Int) in place == self.contentPlace && picture.windows[place] == picture.whole }
+        let searchedWindows = picture.windows.indices.filter { !repeatsWhole($0) }
+        for (number, found) in matrix.nearest(k, to: [picture.whole] + searchedWindows.map { picture.windows[$0] })
+            .enumerated()
+        {
+            closest.take(found, adding: number == 0 ? 0 : windowPenalty)
         }
-        for window in picture.windows { closest.take(matrix.nearest(k, to: window), adding: windowPenalty) }
-        if let aligned = alignedWindowPenalty, picture.windows.count == windowMatrices.count {
-            for (window, windows) in zip(picture.windows, windowMatrices) where windows.count > 0 {
-                closest.take(windows.nearest(k, to: window), adding: aligned)
-            }
+        let aligned = alignedWindowPenalty.flatMap { picture.windows.count == windowMatrices.count ? $0 : nil }
+        for (place, windows) in windowMatrices.enumerated() where windows.count > 0 {
+            let alignedWindow = aligned != nil && !repeatsWhole(place)
+            let found = windows.nearest(k, to: [picture.whole] + (alignedWindow ? [picture.windows[place]] : []))
+            closest.take(found[0], adding: windowPenalty)
+            if let aligned, alignedWindow { closest.take(found[1], adding: aligned) }
         }
         if let comparison = hashComparison, let hashMatrix, let hash = picture.hash {
             closest.take(

@@ -117,9 +117,21 @@ public final class IndexStore: Sendable {
 
     /// The window embeddings of every row embedded by this model that has them, in id order, as one search matrix
     /// per window place (`windowsPerFile` of them, in the grid's order): a file's window k is a row of matrix k.
-    public func loadWindowMatrices(width: Int, windowsPerFile: Int) throws(IndexError) -> [EmbeddingMatrix] {
+    /// With `leavingOutRepeatsOf` (the wholes, in id order, and a place), a file's window at that place is left out
+    /// when it equals the file's whole.
+    public func loadWindowMatrices(
+        width: Int, windowsPerFile: Int, leavingOutRepeatsOf repeats: (wholes: EmbeddingMatrix, place: Int)? = nil
+    ) throws(IndexError) -> [EmbeddingMatrix] {
         guard windowsPerFile > 0 else { return [] }
-        return try loadMatrices(column: "window_embeddings", width: width, rowsPerFile: windowsPerFile)
+        var wholeRow = 0
+        return try loadMatrices(column: "window_embeddings", width: width, rowsPerFile: windowsPerFile) {
+            id, place, window in
+            guard let (wholes, repeatedPlace) = repeats, place == repeatedPlace else { return true }
+            // Both are read in id order, so the file's whole is found by walking forward.
+            while wholeRow < wholes.count && wholes.ids[wholeRow] < id { wholeRow += 1 }
+            guard wholeRow < wholes.count, wholes.ids[wholeRow] == id else { return true }
+            return wholes.embedding(atRow: wholeRow) != EmbeddingMatrix.floats(littleEndianBytes: window)
+        }
     }
 
     /// The hashes of every row embedded by this model that has one, in id order, as one search matrix.
@@ -152,7 +164,10 @@ public final class IndexStore: Sendable {
     /// The blobs of `column` of every row embedded by this model that has one, in id order, as `rowsPerFile`
     /// search matrices: each blob holds `rowsPerFile` rows of `width` little-endian floats, its row k going to
     /// matrix k.
-    private func loadMatrices(column: String, width: Int, rowsPerFile: Int) throws(IndexError) -> [EmbeddingMatrix] {
+    /// `keeping`, when given, sees each row (file id, place, its bytes) and says whether it joins its matrix.
+    private func loadMatrices(
+        column: String, width: Int, rowsPerFile: Int, keeping: ((Int64, Int, UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws(IndexError) -> [EmbeddingMatrix] {
         try guarded {
             try pool.read { db in
                 var matrices = [EmbeddingMatrix](repeating: EmbeddingMatrix(width: width), count: rowsPerFile)
@@ -178,10 +193,9 @@ public final class IndexStore: Sendable {
                         data.withUnsafeBytes { bytes in
                             for place in 0..<rowsPerFile {
                                 let start = place * rowBytes
-                                matrices[place].append(
-                                    id: id,
-                                    littleEndianBytes: UnsafeRawBufferPointer(
-                                        rebasing: bytes[start..<(start + rowBytes)]))
+                                let rowBytes = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + rowBytes)])
+                                if let keeping, !keeping(id, place, rowBytes) { continue }
+                                matrices[place].append(id: id, littleEndianBytes: rowBytes)
                             }
                         }
                     }

@@ -111,6 +111,28 @@ struct EmbeddingSearchTests {
         }
     }
 
+    /// `twindup query` looks for a picture's whole and windows in one pass: each query keeps its own k nearest,
+    /// exactly brute force's, ties included, however close or far the other queries are.
+    @Test(arguments: [(rows: 700, threads: 1), (rows: 40_000, threads: 2)])
+    func nearestOfSeveralQueriesInOnePassEqualsBruteForceEach(rows: Int, threads: Int) {
+        let (matrix, vectors) = Self.randomMatrix(rows: rows, width: 128, seed: 21)
+        var generator = SplitMix(state: 22)
+        let fresh = (0..<128).map { _ in Float.random(in: -2...2, using: &generator) }
+        let far = [Float](repeating: 40, count: 128)
+        let queries = [vectors[3], fresh, vectors[rows - 1], far, vectors[3]]
+        for k in [1, 10, 57] {
+            let found = matrix.nearest(k, to: queries, threads: threads)
+            #expect(found.count == queries.count)
+            for (number, query) in queries.enumerated() {
+                #expect(
+                    found[number] == Array(Self.bruteForce(vectors, query: query).prefix(k)),
+                    "query \(number), k \(k)")
+            }
+        }
+        #expect(matrix.nearest(0, to: queries, threads: threads).allSatisfy(\.isEmpty))
+        #expect(matrix.nearest(5, to: [], threads: threads).isEmpty)
+    }
+
     @Test func clusteredRowsArePrunedWithoutChangingResults() {
         // Near-duplicates around a few centres, as real collections have: most rows are skipped by the block
         // bound, and the results must still be exactly brute force's.
