@@ -114,54 +114,40 @@ public final class Conv2D: Layer {
         let (outChannels, imageSize, hasBias) = (self.outChannels, input.count / max(batch, 1), bias != nil)
         let blasThreads = context.holdBLASPolicy()
         defer { blasThreads.release() }
-        input.scalars.withUnsafeBufferPointer { inputBuffer in
-            weight.value.scalars.withUnsafeBufferPointer { weights in
-                outputGradient.scalars.withUnsafeBufferPointer { gradientBuffer in
-                    inputGradient.scalars.withUnsafeMutableBufferPointer { inputGradientBuffer in
-                        partialWeights.withUnsafeMutableBufferPointer { weightSums in
-                            partialBias.withUnsafeMutableBufferPointer { biasSums in
-                                let (source, kernel, upstream) = (
-                                    inputBuffer.baseAddress!, weights.baseAddress!, gradientBuffer.baseAddress!
-                                )
-                                let (downstream, weightSum, biasSum) = (
-                                    inputGradientBuffer.baseAddress!, weightSums.baseAddress!, biasSums.baseAddress!
-                                )
-                                ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, part in
-                                    let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * pixels)
-                                    defer { columns.deallocate() }
-                                    let weightGradient = weightSum + part * outChannels * patch
-                                    let biasGradient = biasSum + part * outChannels
-                                    for sample in samples {
-                                        let image = source + sample * imageSize
-                                        let gradient = upstream + sample * outChannels * pixels
-                                        let patches: UnsafePointer<Float>
-                                        if geometry.isIdentityPatch {
-                                            patches = image
-                                        } else {
-                                            geometry.im2col(image, into: columns)
-                                            patches = UnsafePointer(columns)
-                                        }
-                                        BLAS.sgemm(
-                                            transposeA: false, transposeB: true, m: outChannels, n: patch, k: pixels,
-                                            alpha: 1, a: gradient, lda: pixels, b: patches, ldb: pixels, beta: 1,
-                                            c: weightGradient, ldc: patch)
-                                        for channel in 0..<outChannels where hasBias {
-                                            biasGradient[channel] += VectorLoops.sum(
-                                                gradient + channel * pixels, count: pixels)
-                                        }
-                                        let imageGradient = downstream + sample * imageSize
-                                        let target = geometry.isIdentityPatch ? imageGradient : columns
-                                        BLAS.sgemm(
-                                            transposeA: true, transposeB: false, m: patch, n: pixels, k: outChannels,
-                                            alpha: 1, a: kernel, lda: patch, b: gradient, ldb: pixels, beta: 0,
-                                            c: target, ldc: pixels)
-                                        if !geometry.isIdentityPatch {
-                                            geometry.col2imAdding(columns, into: imageGradient)
-                                        }
-                                    }
-                                }
-                            }
-                        }
+        withBackwardMemory(
+            input: input, weight: weight, outputGradient: outputGradient, inputGradient: &inputGradient,
+            weightSums: &partialWeights, biasSums: &partialBias
+        ) { source, kernel, upstream, downstream, weightSum, biasSum in
+            ParallelLoop.run(count: batch, threads: context.loopThreads) { samples, part in
+                let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * pixels)
+                defer { columns.deallocate() }
+                let weightGradient = weightSum + part * outChannels * patch
+                let biasGradient = biasSum + part * outChannels
+                for sample in samples {
+                    let image = source + sample * imageSize
+                    let gradient = upstream + sample * outChannels * pixels
+                    let patches: UnsafePointer<Float>
+                    if geometry.isIdentityPatch {
+                        patches = image
+                    } else {
+                        geometry.im2col(image, into: columns)
+                        patches = UnsafePointer(columns)
+                    }
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: outChannels, n: patch, k: pixels,
+                        alpha: 1, a: gradient, lda: pixels, b: patches, ldb: pixels, beta: 1,
+                        c: weightGradient, ldc: patch)
+                    for channel in 0..<outChannels where hasBias {
+                        biasGradient[channel] += VectorLoops.sum(gradient + channel * pixels, count: pixels)
+                    }
+                    let imageGradient = downstream + sample * imageSize
+                    let target = geometry.isIdentityPatch ? imageGradient : columns
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: patch, n: pixels, k: outChannels,
+                        alpha: 1, a: kernel, lda: patch, b: gradient, ldb: pixels, beta: 0,
+                        c: target, ldc: pixels)
+                    if !geometry.isIdentityPatch {
+                        geometry.col2imAdding(columns, into: imageGradient)
                     }
                 }
             }

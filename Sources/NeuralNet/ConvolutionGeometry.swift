@@ -93,3 +93,33 @@ func withForwardMemory(
         }
     }
 }
+
+/// The raw memory of a convolution's backward pass: its cached input, its weights and the output's gradient to
+/// read; the input's gradient and the weight and bias gradient sums to write. Both convolutions reach their buffers
+/// through it, so the two bodies keep only their arithmetic.
+// swiftlint:disable:next function_parameter_count
+func withBackwardMemory(
+    input: Tensor, weight: Parameter, outputGradient: Tensor, inputGradient: inout Tensor,
+    weightSums: inout [Float], biasSums: inout [Float],
+    _ body: (
+        _ source: UnsafePointer<Float>, _ kernel: UnsafePointer<Float>, _ upstream: UnsafePointer<Float>,
+        _ downstream: UnsafeMutablePointer<Float>, _ weightSum: UnsafeMutablePointer<Float>,
+        _ biasSum: UnsafeMutablePointer<Float>
+    ) -> Void
+) {
+    input.scalars.withUnsafeBufferPointer { inputBuffer in
+        weight.value.scalars.withUnsafeBufferPointer { weights in
+            outputGradient.scalars.withUnsafeBufferPointer { upstreamBuffer in
+                inputGradient.scalars.withUnsafeMutableBufferPointer { downstreamBuffer in
+                    weightSums.withUnsafeMutableBufferPointer { weightBuffer in
+                        biasSums.withUnsafeMutableBufferPointer { biasBuffer in
+                            body(
+                                inputBuffer.baseAddress!, weights.baseAddress!, upstreamBuffer.baseAddress!,
+                                downstreamBuffer.baseAddress!, weightBuffer.baseAddress!, biasBuffer.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

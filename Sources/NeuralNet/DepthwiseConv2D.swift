@@ -135,44 +135,30 @@ public final class DepthwiseConv2D: Layer {
         var weightGradient = [Float](repeating: 0, count: channels * taps)
         var biasGradient = [Float](repeating: 0, count: channels)
         let (channels, fast) = (self.channels, Self.hasFastKernel(geometry))
-        input.scalars.withUnsafeBufferPointer { inputBuffer in
-            weight.value.scalars.withUnsafeBufferPointer { weights in
-                outputGradient.scalars.withUnsafeBufferPointer { upstreamBuffer in
-                    inputGradient.scalars.withUnsafeMutableBufferPointer { downstreamBuffer in
-                        weightGradient.withUnsafeMutableBufferPointer { weightSums in
-                            biasGradient.withUnsafeMutableBufferPointer { biasSums in
-                                let (source, filters, upstream) = (
-                                    inputBuffer.baseAddress!, weights.baseAddress!, upstreamBuffer.baseAddress!
-                                )
-                                let (downstream, weightSum) = (downstreamBuffer.baseAddress!, weightSums.baseAddress!)
-                                let hasBias = bias != nil
-                                ParallelLoop.run(count: channels, threads: context.loopThreads) { channelRange, _ in
-                                    if fast {
-                                        Self.backwardPadded(
-                                            channels: channelRange, of: channels, batch: batch, geometry: geometry,
-                                            hasBias: hasBias,
-                                            input: source, filters: filters, upstream: upstream,
-                                            downstream: downstream, weightSums: weightSum,
-                                            biasSums: biasSums.baseAddress!)
-                                        return
-                                    }
-                                    for channel in channelRange {
-                                        for sample in 0..<batch {
-                                            let plane = sample * channels + channel
-                                            let gradient = upstream + plane * outPlane
-                                            var channelBias = Float(0)
-                                            for pixel in 0..<outPlane { channelBias += gradient[pixel] }
-                                            biasSums[channel] += channelBias
-                                            Self.backwardPlane(
-                                                input: source + plane * inPlane, gradient: gradient,
-                                                filter: filters + channel * taps, geometry: geometry,
-                                                inputGradient: downstream + plane * inPlane,
-                                                weightGradient: weightSum + channel * taps)
-                                        }
-                                    }
-                                }
-                            }
-                        }
+        let hasBias = bias != nil
+        withBackwardMemory(
+            input: input, weight: weight, outputGradient: outputGradient, inputGradient: &inputGradient,
+            weightSums: &weightGradient, biasSums: &biasGradient
+        ) { source, filters, upstream, downstream, weightSum, biasSums in
+            ParallelLoop.run(count: channels, threads: context.loopThreads) { channelRange, _ in
+                if fast {
+                    Self.backwardPadded(
+                        channels: channelRange, of: channels, batch: batch, geometry: geometry, hasBias: hasBias,
+                        input: source, filters: filters, upstream: upstream, downstream: downstream,
+                        weightSums: weightSum, biasSums: biasSums)
+                    return
+                }
+                for channel in channelRange {
+                    for sample in 0..<batch {
+                        let plane = sample * channels + channel
+                        let gradient = upstream + plane * outPlane
+                        var channelBias = Float(0)
+                        for pixel in 0..<outPlane { channelBias += gradient[pixel] }
+                        biasSums[channel] += channelBias
+                        Self.backwardPlane(
+                            input: source + plane * inPlane, gradient: gradient, filter: filters + channel * taps,
+                            geometry: geometry, inputGradient: downstream + plane * inPlane,
+                            weightGradient: weightSum + channel * taps)
                     }
                 }
             }
