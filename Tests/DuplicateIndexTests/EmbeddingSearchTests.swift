@@ -129,8 +129,8 @@ struct EmbeddingSearchTests {
                     "query \(number), k \(k)")
             }
         }
-        #expect(matrix.nearest(0, to: queries, threads: threads).allSatisfy(\.isEmpty))
-        #expect(matrix.nearest(5, to: [], threads: threads).isEmpty)
+        #expect(matrix.nearest(0, to: queries, threads: threads).allSatisfy { $0.isEmpty })
+        #expect(matrix.nearest(5, to: [[Float]](), threads: threads).isEmpty)
     }
 
     @Test func clusteredRowsArePrunedWithoutChangingResults() {
