@@ -95,7 +95,9 @@ public final class ImageIndex {
         }
         var closest = ClosestPerFile()
         let throughWindows = radius >= penalty
-        let repeatsWhole = { (place: Int) in place == contentPlace && picture.windows[place] == picture.whole }
+        let repeatsWhole = { (place: Int) in
+            Self.repeatsWhole(picture.windows[place], picture.whole, place: place, contentPlace: contentPlace)
+        }
         var againstWholes = [(query: picture.whole, radius: radius)]
         if throughWindows {
             againstWholes += picture.windows.indices.filter { !repeatsWhole($0) }.map {
@@ -142,6 +144,13 @@ public final class ImageIndex {
     /// The window place of the content window, when the matching has one.
     var contentPlace: Int? { Self.contentPlace(of: detector) }
 
+    /// Whether `window`, at `place`, is a content window that repeats its picture's `whole` (no frame): such a
+    /// window is stored but not searched, since every comparison through it is matched, at a smaller penalty, by the
+    /// same comparison through the whole.
+    static func repeatsWhole(_ window: [Float], _ whole: [Float], place: Int, contentPlace: Int?) -> Bool {
+        place == contentPlace && window == whole
+    }
+
     static func contentPlace(of detector: TwinDetector) -> Int? {
         guard let grid = detector.windowMatching?.grid, grid.contentWindow else { return nil }
         return grid.perAxis * grid.perAxis
@@ -175,7 +184,9 @@ public final class ImageIndex {
         var closest = ClosestPerFile()
         // A file's closest distance comes from one of the searches, and fewer than k files are nearer in that
         // search: the k nearest of each hold the k nearest overall.
-        let repeatsWhole = { (place: Int) in place == self.contentPlace && picture.windows[place] == picture.whole }
+        let repeatsWhole = { (place: Int) in
+            Self.repeatsWhole(picture.windows[place], picture.whole, place: place, contentPlace: self.contentPlace)
+        }
         let searchedWindows = picture.windows.indices.filter { !repeatsWhole($0) }
         for (number, found) in matrix.nearest(k, to: [picture.whole] + searchedWindows.map { picture.windows[$0] })
             .enumerated()
@@ -280,8 +291,7 @@ public final class ImageIndex {
         precondition(windowEmbeddings.count == windowMatrices.count * width, "one window per place of the grid")
         for place in windowMatrices.indices {
             let window = Array(windowEmbeddings[(place * width)..<((place + 1) * width)])
-            // A content window that repeats the whole is not searched (`embeddingMatches`).
-            if place == contentPlace && window == embedding { continue }
+            if Self.repeatsWhole(window, embedding, place: place, contentPlace: contentPlace) { continue }
             windowMatrices[place].append(id: id, embedding: window)
         }
     }
