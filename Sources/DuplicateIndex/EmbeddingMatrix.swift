@@ -96,6 +96,20 @@ public struct EmbeddingMatrix: Sendable {
         Array(values[(row * stride)..<(row * stride + width)])
     }
 
+    /// Whether a row's stored embedding equals `width` little-endian Float32 values, coordinate by coordinate
+    /// (as `[Float]` equality compares): an index being opened compares a stored window with its whole this way,
+    /// reading neither into an array.
+    func row(_ row: Int, equalsLittleEndianBytes bytes: UnsafeRawBufferPointer) -> Bool {
+        precondition(bytes.count == width * 4, "expected \(width * 4) bytes, got \(bytes.count)")
+        let start = row * stride
+        for coordinate in 0..<width {
+            let stored = Float(
+                bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: coordinate * 4, as: UInt32.self)))
+            if values[start + coordinate] != stored { return false }
+        }
+        return true
+    }
+
     func padded(_ embedding: [Float]) -> [Float] {
         embedding + [Float](repeating: 0, count: stride - embedding.count)
     }

@@ -178,33 +178,54 @@ public final class ImageIndex {
         detector.windowMatching?.grid.count ?? 0
     }
 
-    /// The `k` indexed files nearest to `picture` by the distance `matches` uses. The searches of one matrix run as
-    /// one pass, and a content window that repeats the whole is not searched, as in `matches`.
+    /// The `k` indexed files nearest to `picture` by the distance `matches` uses.
     public func nearest(_ k: Int, to picture: WindowedEmbedding) -> [Neighbor] {
         var closest = ClosestPerFile()
-        // A file's closest distance comes from one of the searches, and fewer than k files are nearer in that
-        // search: the k nearest of each hold the k nearest overall.
-        let repeatsWhole = { (place: Int) in
-            Self.repeatsWhole(picture.windows[place], picture.whole, place: place, contentPlace: self.contentPlace)
-        }
-        let searchedWindows = picture.windows.indices.filter { !repeatsWhole($0) }
-        for (number, found) in matrix.nearest(k, to: [picture.whole] + searchedWindows.map { picture.windows[$0] })
-            .enumerated()
-        {
-            closest.take(found, adding: number == 0 ? 0 : windowPenalty)
-        }
-        let aligned = alignedWindowPenalty.flatMap { picture.windows.count == windowMatrices.count ? $0 : nil }
-        for (place, windows) in windowMatrices.enumerated() where windows.count > 0 {
-            let alignedWindow = aligned != nil && !repeatsWhole(place)
-            let found = windows.nearest(k, to: [picture.whole] + (alignedWindow ? [picture.windows[place]] : []))
-            closest.take(found[0], adding: windowPenalty)
-            if let aligned, alignedWindow { closest.take(found[1], adding: aligned) }
-        }
+        closest.take(
+            Self.embeddingNearest(
+                k, to: picture, wholes: matrix, windows: windowMatrices, penalty: windowPenalty,
+                alignedPenalty: alignedWindowPenalty, contentPlace: contentPlace,
+                threads: EmbeddingMatrix.defaultThreads))
         if let comparison = hashComparison, let hashMatrix, let hash = picture.hash {
             closest.take(
                 hashMatrix.nearest(k, to: hash).map {
                     Neighbor(id: $0.id, distance: comparison.distance(bits: $0.bits))
                 })
+        }
+        return Array(closest.neighbors.prefix(k))
+    }
+
+    /// The embedding searches of `nearest`: each file at its closest distance among the `k` nearest of every
+    /// search `embeddingMatches` makes (a file's closest distance comes from one search, and fewer than k files are
+    /// nearer in that search, so the k nearest of each hold the k nearest overall). The searches of one matrix run
+    /// as one pass (`EmbeddingMatrix.nearest(_:to:threads:)` with several queries); `together: false` runs them one
+    /// by one, the benchmark's baseline, with the same result. A content window that repeats the whole is not
+    /// searched, as in `embeddingMatches`.
+    public static func embeddingNearest(
+        _ k: Int, to picture: WindowedEmbedding, wholes: EmbeddingMatrix, windows: [EmbeddingMatrix],
+        penalty: Float, alignedPenalty: Float?, contentPlace: Int?, threads: Int, together: Bool = true
+    ) -> [Neighbor] {
+        func nearest(_ matrix: EmbeddingMatrix, _ queries: [[Float]]) -> [[Neighbor]] {
+            together
+                ? matrix.nearest(k, to: queries, threads: threads)
+                : queries.map { matrix.nearest(k, to: $0, threads: threads) }
+        }
+        var closest = ClosestPerFile()
+        let repeatsWhole = { (place: Int) in
+            Self.repeatsWhole(picture.windows[place], picture.whole, place: place, contentPlace: contentPlace)
+        }
+        let searchedWindows = picture.windows.indices.filter { !repeatsWhole($0) }
+        for (number, found) in nearest(wholes, [picture.whole] + searchedWindows.map { picture.windows[$0] })
+            .enumerated()
+        {
+            closest.take(found, adding: number == 0 ? 0 : penalty)
+        }
+        let aligned = alignedPenalty.flatMap { picture.windows.count == windows.count ? $0 : nil }
+        for (place, placeWindows) in windows.enumerated() where placeWindows.count > 0 {
+            let alignedWindow = aligned != nil && !repeatsWhole(place)
+            let found = nearest(placeWindows, [picture.whole] + (alignedWindow ? [picture.windows[place]] : []))
+            closest.take(found[0], adding: penalty)
+            if let aligned, alignedWindow { closest.take(found[1], adding: aligned) }
         }
         return Array(closest.neighbors.prefix(k))
     }

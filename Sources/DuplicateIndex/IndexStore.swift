@@ -130,7 +130,7 @@ public final class IndexStore: Sendable {
             // Both are read in id order, so the file's whole is found by walking forward.
             while wholeRow < wholes.count && wholes.ids[wholeRow] < id { wholeRow += 1 }
             guard wholeRow < wholes.count, wholes.ids[wholeRow] == id else { return true }
-            return wholes.embedding(atRow: wholeRow) != EmbeddingMatrix.floats(littleEndianBytes: window)
+            return !wholes.row(wholeRow, equalsLittleEndianBytes: window)
         }
     }
 

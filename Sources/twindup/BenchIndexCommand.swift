@@ -102,7 +102,9 @@ struct BenchIndexCommand: ParsableCommand {
         let places = matching.grid.count
         let (penalty, aligned) = (Float(matching.penalty), matching.alignedPenalty.map { Float($0) })
         print("window matching: whole and \(places) windows per picture, penalties \(penalty) and \(aligned ?? .nan)")
-        print("pictures   together p50/p99 ms   one at a time p50/p99 ms   speed-up (p50)   matches/query")
+        print(
+            "pictures   search: together p50/p99 ms   one at a time p50/p99 ms   speed-up (p50)   matches/query   "
+                + "10 nearest: together p50/p99 ms   one at a time p50/p99 ms   speed-up (p50)")
         var generator = SystemRandomNumberGenerator()
         for size in windowSizes where size > 0 {
             var wholes = EmbeddingMatrix(width: distribution.means.count)
@@ -116,6 +118,8 @@ struct BenchIndexCommand: ParsableCommand {
             }
             var together: [Double] = []
             var oneByOne: [Double] = []
+            var nearestTogether: [Double] = []
+            var nearestOneByOne: [Double] = []
             var matches = 0
             for number in 0..<queries {
                 let picture: WindowedEmbedding
@@ -146,13 +150,31 @@ struct BenchIndexCommand: ParsableCommand {
                     throw ValidationError("the searches in one pass found \(found[0]), one at a time \(found[1])")
                 }
                 matches += found[0].count
+                // What twindup query asks: the 10 nearest files by the same comparisons.
+                var nearest: [[Neighbor]] = [[], []]
+                for (slot, isTogether) in [true, false].enumerated() {
+                    let time = Self.milliseconds {
+                        nearest[slot] = ImageIndex.embeddingNearest(
+                            10, to: picture, wholes: wholes, windows: windows, penalty: penalty,
+                            alignedPenalty: aligned, contentPlace: nil, threads: ProcessInfoCores.active,
+                            together: isTogether)
+                    }
+                    if isTogether { nearestTogether.append(time) } else { nearestOneByOne.append(time) }
+                }
+                guard nearest[0] == nearest[1] else {
+                    throw ValidationError("the nearest in one pass were \(nearest[0]), one at a time \(nearest[1])")
+                }
             }
             print(
                 String(
-                    format: "%-9d  %6.2f / %6.2f        %6.2f / %6.2f             %5.2f×          %6.2f", size,
-                    Self.percentile(together, 50), Self.percentile(together, 99), Self.percentile(oneByOne, 50),
+                    format:
+                        "%-9d          %6.2f / %6.2f        %6.2f / %6.2f             %5.2f×          %6.2f                     %6.2f / %6.2f        %6.2f / %6.2f             %5.2f×",
+                    size, Self.percentile(together, 50), Self.percentile(together, 99), Self.percentile(oneByOne, 50),
                     Self.percentile(oneByOne, 99), Self.percentile(oneByOne, 50) / Self.percentile(together, 50),
-                    Double(matches) / Double(queries)))
+                    Double(matches) / Double(queries), Self.percentile(nearestTogether, 50),
+                    Self.percentile(nearestTogether, 99), Self.percentile(nearestOneByOne, 50),
+                    Self.percentile(nearestOneByOne, 99),
+                    Self.percentile(nearestOneByOne, 50) / Self.percentile(nearestTogether, 50)))
         }
     }
 

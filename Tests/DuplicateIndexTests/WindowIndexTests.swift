@@ -187,6 +187,16 @@ import TwinModel
                         contentPlace: index.contentPlace, threads: 1, together: together)
                 }
                 #expect(searches[0] == searches[1], "searches in one pass and one at a time disagree")
+                for k in [1, 3, stored.count] {
+                    let nearestWays = [true, false].map { together in
+                        ImageIndex.embeddingNearest(
+                            k, to: query, wholes: index.matrix, windows: index.windowMatrices,
+                            penalty: index.windowPenalty, alignedPenalty: index.alignedWindowPenalty,
+                            contentPlace: index.contentPlace, threads: 1, together: together)
+                    }
+                    #expect(nearestWays[0] == nearestWays[1], "the \(k) nearest in one pass and one at a time disagree")
+                    #expect(nearestWays[0].count == k)
+                }
                 let everything = index.matches(of: query, within: 1e6, threads: 1)
                 let nearest = index.nearest(stored.count, to: query)
                 #expect(everything.count == stored.count && nearest.count == stored.count)
