@@ -41,6 +41,8 @@ public struct TrainingRun {
     }
 
     public var checkpointPath: String { outputPath + ".checkpoint" }
+    /// The checkpoint's metadata key for the progress line's smoothed loss (not part of the training state).
+    static let smoothedLossKey = "smoothed_loss"
     public var bestPath: String { outputPath + ".best" }
 
     public struct ValidationSummary: Sendable {
@@ -73,8 +75,11 @@ public struct TrainingRun {
                 "feedback: \(feedback.pairs.count) dismissed pairs as hard negatives, "
                     + "\(feedback.perStep(batchSources: configuration.batchSources)) per step")
         }
+        var smoothedLoss: Float?
         if resume, let data = FileManager.default.contents(atPath: checkpointPath) {
-            try trainer.resume(from: SafeTensors(decoding: [UInt8](data)))
+            let checkpoint = try SafeTensors(decoding: [UInt8](data))
+            try trainer.resume(from: checkpoint)
+            smoothedLoss = checkpoint.metadata[Self.smoothedLossKey].flatMap(Float.init)
             log("resumed from \(checkpointPath) at step \(trainer.step)")
         } else if let initialWeights {
             try trainer.network.load(SafeTensors(tensors: initialWeights.tensors))
@@ -90,7 +95,6 @@ public struct TrainingRun {
         var bestScore = best.flatMap { Double($0.metadata["average_precision"] ?? "") } ?? -1
         let started = Date()
         let firstStep = trainer.step
-        var smoothedLoss: Float?
         while trainer.step < configuration.steps {
             let report = try trainer.trainStep()
             smoothedLoss = smoothedLoss.map { 0.95 * $0 + 0.05 * report.loss } ?? report.loss
@@ -108,7 +112,10 @@ public struct TrainingRun {
                         imagesPerSecond, Self.duration(remaining)) + feedbackText)
             }
             if report.step % configuration.checkpointEvery == 0 || report.step == configuration.steps {
-                try trainer.checkpoint().write(to: URL(fileURLWithPath: checkpointPath))
+                var checkpoint = trainer.checkpoint()
+                // The progress line's smoothed loss then goes on after --resume as it would have without a stop.
+                if let smoothedLoss { checkpoint.metadata[Self.smoothedLossKey] = smoothedLoss.description }
+                try checkpoint.write(to: URL(fileURLWithPath: checkpointPath))
             }
             if report.step % configuration.validateEvery == 0 || report.step == configuration.steps {
                 let summary = try validate(trainer.network, on: running, step: report.step)
