@@ -59,9 +59,12 @@ public struct EmbeddingMatrix: Sendable {
 
     /// The little-endian Float32 values of `bytes`.
     static func floats(littleEndianBytes bytes: UnsafeRawBufferPointer) -> [Float] {
-        (0..<(bytes.count / 4)).map {
-            Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
-        }
+        (0..<(bytes.count / 4)).map { float(littleEndianBytes: bytes, at: $0) }
+    }
+
+    /// The `index`th little-endian Float32 value of `bytes`.
+    static func float(littleEndianBytes bytes: UnsafeRawBufferPointer, at index: Int) -> Float {
+        Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
     }
 
     private mutating func appendRow(id: Int64, padded row: [Float]) {
@@ -102,10 +105,9 @@ public struct EmbeddingMatrix: Sendable {
     func row(_ row: Int, equalsLittleEndianBytes bytes: UnsafeRawBufferPointer) -> Bool {
         precondition(bytes.count == width * 4, "expected \(width * 4) bytes, got \(bytes.count)")
         let start = row * stride
-        for coordinate in 0..<width {
-            let stored = Float(
-                bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: coordinate * 4, as: UInt32.self)))
-            if values[start + coordinate] != stored { return false }
+        for coordinate in 0..<width
+        where values[start + coordinate] != Self.float(littleEndianBytes: bytes, at: coordinate) {
+            return false
         }
         return true
     }

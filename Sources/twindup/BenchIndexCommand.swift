@@ -136,33 +136,23 @@ struct BenchIndexCommand: ParsableCommand {
                         whole: jittered(wholes.embedding(atRow: row)),
                         windows: windows.map { jittered($0.embedding(atRow: row)) })
                 }
-                var found: [[Neighbor]] = [[], []]
-                for (slot, isTogether) in [true, false].enumerated() {
-                    let time = Self.milliseconds {
-                        found[slot] = ImageIndex.embeddingMatches(
-                            of: picture, within: radius, wholes: wholes, windows: windows, penalty: penalty,
-                            alignedPenalty: aligned, contentPlace: nil, threads: ProcessInfoCores.active,
-                            together: isTogether)
-                    }
-                    if isTogether { together.append(time) } else { oneByOne.append(time) }
+                let found = try Self.timedBothWays(
+                    "the searches", together: &together, oneByOne: &oneByOne
+                ) { isTogether in
+                    ImageIndex.embeddingMatches(
+                        of: picture, within: radius, wholes: wholes, windows: windows, penalty: penalty,
+                        alignedPenalty: aligned, contentPlace: nil, threads: ProcessInfoCores.active,
+                        together: isTogether)
                 }
-                guard found[0] == found[1] else {
-                    throw ValidationError("the searches in one pass found \(found[0]), one at a time \(found[1])")
-                }
-                matches += found[0].count
+                matches += found.count
                 // What twindup query asks: the 10 nearest files by the same comparisons.
-                var nearest: [[Neighbor]] = [[], []]
-                for (slot, isTogether) in [true, false].enumerated() {
-                    let time = Self.milliseconds {
-                        nearest[slot] = ImageIndex.embeddingNearest(
-                            10, to: picture, wholes: wholes, windows: windows, penalty: penalty,
-                            alignedPenalty: aligned, contentPlace: nil, threads: ProcessInfoCores.active,
-                            together: isTogether)
-                    }
-                    if isTogether { nearestTogether.append(time) } else { nearestOneByOne.append(time) }
-                }
-                guard nearest[0] == nearest[1] else {
-                    throw ValidationError("the nearest in one pass were \(nearest[0]), one at a time \(nearest[1])")
+                _ = try Self.timedBothWays(
+                    "the 10 nearest", together: &nearestTogether, oneByOne: &nearestOneByOne
+                ) { isTogether in
+                    ImageIndex.embeddingNearest(
+                        10, to: picture, wholes: wholes, windows: windows, penalty: penalty,
+                        alignedPenalty: aligned, contentPlace: nil, threads: ProcessInfoCores.active,
+                        together: isTogether)
                 }
             }
             print(
@@ -176,6 +166,21 @@ struct BenchIndexCommand: ParsableCommand {
                     Self.percentile(nearestOneByOne, 99),
                     Self.percentile(nearestOneByOne, 50) / Self.percentile(nearestTogether, 50)))
         }
+    }
+
+    /// Runs `search` in one pass per matrix (`true`) and one search at a time (`false`), adding each time in
+    /// milliseconds to its list; the two must find the same files, which are returned.
+    private static func timedBothWays(
+        _ what: String, together: inout [Double], oneByOne: inout [Double], _ search: (Bool) -> [Neighbor]
+    ) throws -> [Neighbor] {
+        var inOnePass: [Neighbor] = []
+        var oneAtATime: [Neighbor] = []
+        together.append(milliseconds { inOnePass = search(true) })
+        oneByOne.append(milliseconds { oneAtATime = search(false) })
+        guard inOnePass == oneAtATime else {
+            throw ValidationError("\(what) in one pass found \(inOnePass), one at a time \(oneAtATime)")
+        }
+        return inOnePass
     }
 
     /// The hash comparison's search on uniformly random hashes (half the queries a stored hash with a few bits

@@ -13,24 +13,7 @@ import Testing
     @Test func theSmoothedLossGoesOnAfterResumeAsWithoutAStop() throws {
         let folder = try TestData.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let pictures = [
-            "png/pngsuite-full/basn2c08.png", "png/pngsuite-full/basn3p08.png", "png/pngsuite-full/basn6a08.png",
-            "png/pngsuite-full/f04n2c08.png", "png/pngsuite-full/s39n3p04.png", "png/pngsuite-full/tbbn3p08.png",
-            "png/pngsuite-full/z09n2c08.png",
-        ]
-        let images = folder.appendingPathComponent("images")
-        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        var manifestLines = ["path\tsha256\twidth\theight\tpackage\tgroup\tsplit"]
-        for (number, picture) in pictures.enumerated() {
-            try FileManager.default.copyItem(
-                atPath: TestData.path(picture), toPath: images.appendingPathComponent("\(number).png").path)
-            let split = number < 4 ? "train" : "validation"
-            manifestLines.append(
-                "\(number).png\t\(String(repeating: "0", count: 64))\t32\t32\ttestdata\t\(number)\t\(split)")
-        }
-        let manifestPath = folder.appendingPathComponent("manifest.tsv").path
-        try (manifestLines.joined(separator: "\n") + "\n").write(
-            toFile: manifestPath, atomically: true, encoding: .utf8)
+        let (images, manifestPath) = try Pictures.trainingFolder(in: folder)
         let manifest = try TrainingManifest(contentsOf: manifestPath)
         var configuration = TrainingConfiguration()
         configuration.seed = 3
@@ -66,7 +49,8 @@ import Testing
         }
         let saved = try SafeTensors(decoding: [UInt8](try #require(stepTenCheckpoint)))
         #expect(saved.metadata["step"] == "10")
-        #expect(saved.metadata["smoothed_loss"].flatMap(Float.init) != nil, "\(saved.metadata.keys.sorted())")
+        #expect(
+            saved.metadata[TrainingRun.smoothedLossKey].flatMap(Float.init) != nil, "\(saved.metadata.keys.sorted())")
 
         let resumed = try trainingRun("resumed", resume: true)
         try #require(stepTenCheckpoint).write(to: URL(fileURLWithPath: resumed.checkpointPath))

@@ -67,23 +67,7 @@ import Testing
     @Test func trainingStartsFromTheWeightsOfAnEarlierModel() throws {
         let folder = try TestData.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let pictures = [
-            "png/pngsuite-full/basn2c08.png", "png/pngsuite-full/basn3p08.png", "png/pngsuite-full/basn6a08.png",
-            "png/pngsuite-full/f04n2c08.png", "png/pngsuite-full/s39n3p04.png", "png/pngsuite-full/tbbn3p08.png",
-            "png/pngsuite-full/z09n2c08.png",
-        ]
-        let images = folder.appendingPathComponent("images")
-        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        var manifest = ["path\tsha256\twidth\theight\tpackage\tgroup\tsplit"]
-        for (number, picture) in pictures.enumerated() {
-            try FileManager.default.copyItem(
-                atPath: TestData.path(picture), toPath: images.appendingPathComponent("\(number).png").path)
-            let split = number < 4 ? "train" : "validation"
-            manifest.append(
-                "\(number).png\t\(String(repeating: "0", count: 64))\t32\t32\ttestdata\t\(number)\t\(split)")
-        }
-        let manifestPath = folder.appendingPathComponent("manifest.tsv").path
-        try (manifest.joined(separator: "\n") + "\n").write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let (images, manifestPath) = try Pictures.trainingFolder(in: folder)
         let shipped = try #require(TwinDetector.defaultModelPath())
         let twindup = try BuiltExecutable(named: "twindup")
         func train(_ name: String, _ extra: [String]) throws -> (ProcessResult, String) {
