@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // glibc's <malloc.h> (mallopt), part of libc6-dev: the batch commands' heap settings.
+        .systemLibrary(name: "CMalloc"),
         // setjmp-guarded wrappers: libjpeg and libpng report fatal errors by longjmp, which Swift cannot catch.
         .target(name: "CTwindupShims", dependencies: ["CPNG", "CJPEG"]),
         .target(
@@ -36,7 +38,7 @@ let package = Package(
         .target(name: "ImageHashing", dependencies: ["CCrypto"], swiftSettings: strictSwift),
         .target(
             name: "NeuralNet",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CMalloc"],
             swiftSettings: strictSwift
         ),
         .target(

@@ -109,58 +109,59 @@ public final class BatchNorm: Layer {
     }
 
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        try backward(outputGradient, context: context, gate: nil)
+        try backward(outputGradient, context: context, throughFusedReLU: false)
     }
 
-    /// The backward pass; with `gate` (the cache of the ReLU after this layer), through that ReLU first: the
-    /// gradient passes where `gate` is positive, without a pass of its own.
-    func backward(_ outputGradient: Tensor, context: ExecutionContext, gate: Tensor?) throws(NeuralNetError) -> Tensor {
+    /// The backward pass; with `throughFusedReLU` (the forward pass ran with the ReLU after this layer fused), through
+    /// that ReLU first: the gradient passes where the rectified output was positive, without a pass of its own.
+    func backward(
+        _ outputGradient: Tensor, context: ExecutionContext, throughFusedReLU: Bool
+    ) throws(NeuralNetError) -> Tensor {
         guard let cache else { throw missingForwardCache() }
         let shape = cache.input.shape
         let (batch, pixels) = try layout(shape)
         try outputGradient.requireShape(shape.map { $0 }, "\(name) (BatchNorm) backward")
-        try gate?.requireShape(shape.map { $0 }, "\(name) (BatchNorm) backward through ReLU")
         var inputGradient = Tensor(uninitialized: shape)
         let channels = self.channels
         let count = Float(batch * pixels)
         outputGradient.scalars.withUnsafeBufferPointer { upstreamBuffer in
             cache.input.scalars.withUnsafeBufferPointer { inputBuffer in
-                (gate?.scalars ?? []).withUnsafeBufferPointer { gateBuffer in
-                    inputGradient.scalars.withUnsafeMutableBufferPointer { downstreamBuffer in
-                        scale.gradient.scalars.withUnsafeMutableBufferPointer { scaleGradient in
-                            shift.gradient.scalars.withUnsafeMutableBufferPointer { shiftGradient in
-                                let (upstream, source, downstream) = (
-                                    upstreamBuffer.baseAddress!, inputBuffer.baseAddress!, downstreamBuffer.baseAddress!
-                                )
-                                // An empty array may still have a base address; only a real gate may be read.
-                                let gatePointer = gate == nil ? nil : gateBuffer.baseAddress
-                                ParallelLoop.run(count: channels, threads: context.loopThreads) { range, _ in
-                                    for channel in range {
-                                        let (mean, inverse) = (cache.mean[channel], cache.inverseDeviation[channel])
-                                        var sumGradient: Float = 0
-                                        var sumGradientTimesNormalized: Float = 0
-                                        for sample in 0..<batch {
-                                            let base = (sample * channels + channel) * pixels
-                                            let (sum, dot) = BatchNormLoops.gradientSums(
-                                                upstream + base, input: source + base,
-                                                gate: gatePointer.map { $0 + base },
-                                                count: pixels, mean: mean, inverseDeviation: inverse)
-                                            sumGradient += sum
-                                            sumGradientTimesNormalized += dot
-                                        }
-                                        shiftGradient[channel] += sumGradient
-                                        scaleGradient[channel] += sumGradientTimesNormalized
-                                        let factor = scale.value.scalars[channel] * inverse / count
-                                        for sample in 0..<batch {
-                                            let base = (sample * channels + channel) * pixels
-                                            BatchNormLoops.inputGradient(
-                                                upstream + base, input: source + base,
-                                                gate: gatePointer.map { $0 + base }, count: pixels, mean: mean,
-                                                inverseDeviation: inverse, factor: factor, total: count,
-                                                sumGradient: sumGradient,
-                                                sumGradientTimesNormalized: sumGradientTimesNormalized,
-                                                into: downstream + base)
-                                        }
+                inputGradient.scalars.withUnsafeMutableBufferPointer { downstreamBuffer in
+                    scale.gradient.scalars.withUnsafeMutableBufferPointer { scaleGradient in
+                        shift.gradient.scalars.withUnsafeMutableBufferPointer { shiftGradient in
+                            let (upstream, source, downstream) = (
+                                upstreamBuffer.baseAddress!, inputBuffer.baseAddress!, downstreamBuffer.baseAddress!
+                            )
+                            ParallelLoop.run(count: channels, threads: context.loopThreads) { range, _ in
+                                for channel in range {
+                                    let (mean, inverse) = (cache.mean[channel], cache.inverseDeviation[channel])
+                                    let gate =
+                                        throughFusedReLU
+                                        ? BatchNormLoops.ReLUGate(
+                                            scale: scale.value.scalars[channel], shift: shift.value.scalars[channel])
+                                        : nil
+                                    var sumGradient: Float = 0
+                                    var sumGradientTimesNormalized: Float = 0
+                                    for sample in 0..<batch {
+                                        let base = (sample * channels + channel) * pixels
+                                        let (sum, dot) = BatchNormLoops.gradientSums(
+                                            upstream + base, input: source + base,
+                                            gate: gate, count: pixels, mean: mean, inverseDeviation: inverse)
+                                        sumGradient += sum
+                                        sumGradientTimesNormalized += dot
+                                    }
+                                    shiftGradient[channel] += sumGradient
+                                    scaleGradient[channel] += sumGradientTimesNormalized
+                                    let factor = scale.value.scalars[channel] * inverse / count
+                                    for sample in 0..<batch {
+                                        let base = (sample * channels + channel) * pixels
+                                        BatchNormLoops.inputGradient(
+                                            upstream + base, input: source + base,
+                                            gate: gate, count: pixels, mean: mean,
+                                            inverseDeviation: inverse, factor: factor, total: count,
+                                            sumGradient: sumGradient,
+                                            sumGradientTimesNormalized: sumGradientTimesNormalized,
+                                            into: downstream + base)
                                     }
                                 }
                             }

@@ -52,39 +52,52 @@ enum BatchNormLoops {
         }
     }
 
-    /// The upstream gradient, zeroed where `gate` (a ReLU's cache) is not positive.
+    /// A ReLU fused after the BatchNorm: its output, max(scale · x̂ + shift, 0), is positive exactly where
+    /// scale · x̂ + shift is, so the backward passes recompute that from x̂ (the same expression as `normalize`,
+    /// bit for bit) instead of reading the rectified output back from memory.
+    struct ReLUGate {
+        let scale: Float
+        let shift: Float
+    }
+
+    /// The upstream gradient, zeroed where the fused ReLU (if any) let nothing through.
     @inline(__always)
-    private static func gated(_ upstream: UnsafePointer<Float>, _ gate: UnsafePointer<Float>?, _ index: Int) -> Vector {
+    private static func gated(_ upstream: UnsafePointer<Float>, _ gate: ReLUGate?, xHat: Vector, _ index: Int) -> Vector
+    {
         var g = VectorLoops.load(upstream + index)
-        if let gate { g.replace(with: 0, where: VectorLoops.load(gate + index) .<= 0) }
+        if let gate {
+            g.replace(with: 0, where: Vector(repeating: gate.scale) * xHat + Vector(repeating: gate.shift) .<= 0)
+        }
         return g
     }
 
     @inline(__always)
-    private static func gated(_ upstream: UnsafePointer<Float>, _ gate: UnsafePointer<Float>?, _ index: Int) -> Float {
-        if let gate, gate[index] <= 0 { return 0 }
+    private static func gated(_ upstream: UnsafePointer<Float>, _ gate: ReLUGate?, xHat: Float, _ index: Int) -> Float {
+        if let gate, gate.scale * xHat + gate.shift <= 0 { return 0 }
         return upstream[index]
     }
 
     /// (Σ g, Σ g · x̂) with g the gated upstream gradient.
     static func gradientSums(
-        _ upstream: UnsafePointer<Float>, input: UnsafePointer<Float>, gate: UnsafePointer<Float>?, count: Int,
+        _ upstream: UnsafePointer<Float>, input: UnsafePointer<Float>, gate: ReLUGate?, count: Int,
         mean: Float, inverseDeviation: Float
     ) -> (Float, Float) {
         let (meanVector, inverseVector) = (Vector(repeating: mean), Vector(repeating: inverseDeviation))
         var (sums, dots) = (Vector(), Vector())
         var index = 0
         while index + 8 <= count {
-            let g: Vector = gated(upstream, gate, index)
+            let xHat = (VectorLoops.load(input + index) - meanVector) * inverseVector
+            let g = gated(upstream, gate, xHat: xHat, index)
             sums += g
-            dots += g * ((VectorLoops.load(input + index) - meanVector) * inverseVector)
+            dots += g * xHat
             index += 8
         }
         var (sum, dot): (Float, Float) = (0, 0)
         while index < count {
-            let g: Float = gated(upstream, gate, index)
+            let xHat = (input[index] - mean) * inverseDeviation
+            let g = gated(upstream, gate, xHat: xHat, index)
             sum += g
-            dot += g * ((input[index] - mean) * inverseDeviation)
+            dot += g * xHat
             index += 1
         }
         return (sums.sum() + sum, dots.sum() + dot)
@@ -93,7 +106,7 @@ enum BatchNormLoops {
     /// target = factor · (total · g − Σg − x̂ · Σg·x̂), the batch-statistics input gradient, g gated.
     // swiftlint:disable:next function_parameter_count
     static func inputGradient(
-        _ upstream: UnsafePointer<Float>, input: UnsafePointer<Float>, gate: UnsafePointer<Float>?, count: Int,
+        _ upstream: UnsafePointer<Float>, input: UnsafePointer<Float>, gate: ReLUGate?, count: Int,
         mean: Float, inverseDeviation: Float, factor: Float, total: Float, sumGradient: Float,
         sumGradientTimesNormalized: Float, into target: UnsafeMutablePointer<Float>
     ) {
@@ -102,14 +115,14 @@ enum BatchNormLoops {
         let (sumVector, dotVector) = (Vector(repeating: sumGradient), Vector(repeating: sumGradientTimesNormalized))
         var index = 0
         while index + 8 <= count {
-            let g: Vector = gated(upstream, gate, index)
             let xHat = (VectorLoops.load(input + index) - meanVector) * inverseVector
+            let g = gated(upstream, gate, xHat: xHat, index)
             VectorLoops.store(factorVector * (totalVector * g - sumVector - xHat * dotVector), target + index)
             index += 8
         }
         while index < count {
-            let g: Float = gated(upstream, gate, index)
             let xHat = (input[index] - mean) * inverseDeviation
+            let g = gated(upstream, gate, xHat: xHat, index)
             target[index] = factor * (total * g - sumGradient - xHat * sumGradientTimesNormalized)
             index += 1
         }

@@ -129,8 +129,8 @@ public final class Sequential: Layer {
         var index = layers.count - 1
         while index >= 0 {
             // A ReLU after a BatchNorm gates the BatchNorm's gradient passes instead of making its own.
-            if index >= 1, let (norm, relu) = normAndReLU(at: index - 1), let gate = relu.cachedInput {
-                gradient = try norm.backward(gradient, context: context, gate: gate)
+            if index >= 1, let (norm, relu) = normAndReLU(at: index - 1), relu.cachedInput != nil {
+                gradient = try norm.backward(gradient, context: context, throughFusedReLU: true)
                 afterStep(norm.name + "+" + relu.name)
                 index -= 2
             } else {

@@ -1,0 +1,2 @@
+// glibc's mallopt, which the Glibc module does not export; used by NeuralNet.BatchHeap.
+#include <malloc.h>
