@@ -75,55 +75,23 @@ public final class ImageIndex {
         return closest.neighbors.filter { $0.distance <= radius }
     }
 
-    /// The embedding searches of `matches`, each file at its closest distance: the picture's whole against the
-    /// wholes and against the windows of every place (plus `penalty`), each of its windows against the wholes
-    /// (plus `penalty`) and, with `alignedPenalty`, against the windows at its own place. The searches of one
-    /// matrix run as one pass (`EmbeddingMatrix.search(_:threads:)`): 1 + places passes instead of 1 + 3·places
-    /// searches; `together: false` runs them one by one, the benchmark's baseline, with the same result. A
-    /// content window (at `contentPlace`) that is the picture's whole is not searched: every comparison through
-    /// it is matched, at a smaller penalty, by the same comparison through the whole.
+    /// The embedding searches of `matches` (`EmbeddingSearchPlan`) as range searches, each file at its closest
+    /// distance. The searches of one matrix run as one pass (`EmbeddingMatrix.search(_:threads:)`): 1 + places
+    /// passes instead of 1 + 3·places searches; `together: false` runs them one by one, the benchmark's baseline,
+    /// with the same result.
     public static func embeddingMatches(
         of picture: WindowedEmbedding, within radius: Float, wholes: EmbeddingMatrix, windows: [EmbeddingMatrix],
         penalty: Float, alignedPenalty: Float?, contentPlace: Int?, threads: Int, together: Bool = true
     ) -> [Neighbor] {
-        func search(_ matrix: EmbeddingMatrix, _ queries: [(query: [Float], radius: Float)]) -> [[Neighbor]] {
-            together
+        let plan = EmbeddingSearchPlan(
+            for: picture, places: windows.count, penalty: penalty, alignedPenalty: alignedPenalty,
+            contentPlace: contentPlace, within: radius)
+        return plan.closest(wholes: wholes, windows: windows) { matrix, searches in
+            let queries = searches.map { (query: $0.query, radius: radius - $0.addition) }
+            return together
                 ? matrix.search(queries, threads: threads)
-                : queries.map {
-                    matrix.search(within: $0.radius, of: $0.query, threads: threads)
-                }
+                : queries.map { matrix.search(within: $0.radius, of: $0.query, threads: threads) }
         }
-        var closest = ClosestPerFile()
-        let throughWindows = radius >= penalty
-        let repeatsWhole = { (place: Int) in
-            Self.repeatsWhole(picture.windows[place], picture.whole, place: place, contentPlace: contentPlace)
-        }
-        var againstWholes = [(query: picture.whole, radius: radius)]
-        if throughWindows {
-            againstWholes += picture.windows.indices.filter { !repeatsWhole($0) }.map {
-                (picture.windows[$0], radius - penalty)
-            }
-        }
-        for (number, found) in search(wholes, againstWholes).enumerated() {
-            closest.take(found, adding: number == 0 ? 0 : penalty)
-        }
-        let aligned = alignedPenalty.flatMap { radius >= $0 && picture.windows.count == windows.count ? $0 : nil }
-        for (place, placeWindows) in windows.enumerated() where placeWindows.count > 0 {
-            var queries: [(query: [Float], radius: Float)] = []
-            var additions: [Float] = []
-            if throughWindows {
-                queries.append((picture.whole, radius - penalty))
-                additions.append(penalty)
-            }
-            if let aligned, !repeatsWhole(place) {
-                queries.append((picture.windows[place], radius - aligned))
-                additions.append(aligned)
-            }
-            for (found, addition) in zip(search(placeWindows, queries), additions) {
-                closest.take(found, adding: addition)
-            }
-        }
-        return closest.neighbors
     }
 
     /// Bytes the search matrices (wholes, windows by place, hashes) take in memory.
@@ -195,39 +163,25 @@ public final class ImageIndex {
         return Array(closest.neighbors.prefix(k))
     }
 
-    /// The embedding searches of `nearest`: each file at its closest distance among the `k` nearest of every
-    /// search `embeddingMatches` makes (a file's closest distance comes from one search, and fewer than k files are
-    /// nearer in that search, so the k nearest of each hold the k nearest overall). The searches of one matrix run
-    /// as one pass (`EmbeddingMatrix.nearest(_:to:threads:)` with several queries); `together: false` runs them one
-    /// by one, the benchmark's baseline, with the same result. A content window that repeats the whole is not
-    /// searched, as in `embeddingMatches`.
+    /// The embedding searches of `nearest` (the same `EmbeddingSearchPlan` as `matches`, every comparison made): each
+    /// file at its closest distance among the `k` nearest of every search (a file's closest distance comes from one
+    /// search, and fewer than k files are nearer in that search, so the k nearest of each hold the k nearest
+    /// overall). The searches of one matrix run as one pass (`EmbeddingMatrix.nearest(_:to:threads:)` with several
+    /// queries); `together: false` runs them one by one, the benchmark's baseline, with the same result.
     public static func embeddingNearest(
         _ k: Int, to picture: WindowedEmbedding, wholes: EmbeddingMatrix, windows: [EmbeddingMatrix],
         penalty: Float, alignedPenalty: Float?, contentPlace: Int?, threads: Int, together: Bool = true
     ) -> [Neighbor] {
-        func nearest(_ matrix: EmbeddingMatrix, _ queries: [[Float]]) -> [[Neighbor]] {
-            together
+        let plan = EmbeddingSearchPlan(
+            for: picture, places: windows.count, penalty: penalty, alignedPenalty: alignedPenalty,
+            contentPlace: contentPlace, within: nil)
+        let closest = plan.closest(wholes: wholes, windows: windows) { matrix, searches in
+            let queries = searches.map(\.query)
+            return together
                 ? matrix.nearest(k, to: queries, threads: threads)
                 : queries.map { matrix.nearest(k, to: $0, threads: threads) }
         }
-        var closest = ClosestPerFile()
-        let repeatsWhole = { (place: Int) in
-            Self.repeatsWhole(picture.windows[place], picture.whole, place: place, contentPlace: contentPlace)
-        }
-        let searchedWindows = picture.windows.indices.filter { !repeatsWhole($0) }
-        for (number, found) in nearest(wholes, [picture.whole] + searchedWindows.map { picture.windows[$0] })
-            .enumerated()
-        {
-            closest.take(found, adding: number == 0 ? 0 : penalty)
-        }
-        let aligned = alignedPenalty.flatMap { picture.windows.count == windows.count ? $0 : nil }
-        for (place, placeWindows) in windows.enumerated() where placeWindows.count > 0 {
-            let alignedWindow = aligned != nil && !repeatsWhole(place)
-            let found = nearest(placeWindows, [picture.whole] + (alignedWindow ? [picture.windows[place]] : []))
-            closest.take(found[0], adding: penalty)
-            if let aligned, alignedWindow { closest.take(found[1], adding: aligned) }
-        }
-        return Array(closest.neighbors.prefix(k))
+        return Array(closest.prefix(k))
     }
 
     /// The `k` indexed files nearest to the picture at `path`, with their probabilities.
@@ -315,22 +269,5 @@ public final class ImageIndex {
             if Self.repeatsWhole(window, embedding, place: place, contentPlace: contentPlace) { continue }
             windowMatrices[place].append(id: id, embedding: window)
         }
-    }
-}
-
-/// The searches of one picture merged: each file once, at the smallest distance any search found it at.
-private struct ClosestPerFile {
-    private var distances: [Int64: Float] = [:]
-
-    /// Adds `found`, each distance plus `penalty` (a search through windows).
-    mutating func take(_ found: [Neighbor], adding penalty: Float = 0) {
-        for neighbor in found {
-            distances[neighbor.id] = min(distances[neighbor.id] ?? .infinity, neighbor.distance + penalty)
-        }
-    }
-
-    /// Nearest first, ties by id.
-    var neighbors: [Neighbor] {
-        distances.map { Neighbor(id: $0.key, distance: $0.value) }.sorted(by: Neighbor.precedes)
     }
 }
