@@ -55,22 +55,9 @@ struct FeedbackTests {
         try fixture.index.store.dismiss(
             RawPath(fixture.path("tree/holiday.jpg")), RawPath(fixture.path("tree/holiday-small.jpg")))
 
-        // Seven small pictures, each its own group: four to train on, three to validate.
-        let pictures = [
-            "png/pngsuite-full/basn2c08.png", "png/pngsuite-full/basn3p08.png", "png/pngsuite-full/basn6a08.png",
-            "png/pngsuite-full/f04n2c08.png", "png/pngsuite-full/s39n3p04.png", "png/pngsuite-full/tbbn3p08.png",
-            "png/pngsuite-full/z09n2c08.png",
-        ]
-        var manifest = ["path\tsha256\twidth\theight\tpackage\tgroup\tsplit"]
-        for (number, picture) in pictures.enumerated() {
-            let name = "\(number).png"
-            try fixture.write(try DismissalFixture.bytes(of: picture), to: "data/images/\(name)")
-            let split = number < 4 ? "train" : "validation"
-            manifest.append("\(name)\t\(String(repeating: "0", count: 64))\t32\t32\ttestdata\t\(number)\t\(split)")
-        }
-        try fixture.write(Array((manifest.joined(separator: "\n") + "\n").utf8), to: "data/manifest.tsv")
+        let (images, manifestPath) = try TestData.trainingFolder(in: URL(fileURLWithPath: fixture.path("data")))
         let result = try BuiltExecutable(named: "twindup").run([
-            "train", "--data", fixture.path("data/images"), "--manifest", fixture.path("data/manifest.tsv"),
+            "train", "--data", images.path, "--manifest", manifestPath,
             "--out", fixture.path("out/model.safetensors"), "--cache", fixture.path("out/cache"), "--steps", "2",
             "--batch", "4", "--threads", "2", "--checkpoint-every", "2", "--validate-every", "2", "--mine-every",
             "1000", "--feedback", fixture.indexPath,

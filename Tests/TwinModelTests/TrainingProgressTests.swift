@@ -13,7 +13,7 @@ import Testing
     @Test func theSmoothedLossGoesOnAfterResumeAsWithoutAStop() throws {
         let folder = try TestData.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let (images, manifestPath) = try Pictures.trainingFolder(in: folder)
+        let (images, manifestPath) = try TestData.trainingFolder(in: folder)
         let manifest = try TrainingManifest(contentsOf: manifestPath)
         var configuration = TrainingConfiguration()
         configuration.seed = 3

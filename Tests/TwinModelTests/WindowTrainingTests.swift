@@ -67,7 +67,7 @@ import Testing
     @Test func trainingStartsFromTheWeightsOfAnEarlierModel() throws {
         let folder = try TestData.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let (images, manifestPath) = try Pictures.trainingFolder(in: folder)
+        let (images, manifestPath) = try TestData.trainingFolder(in: folder)
         let shipped = try #require(TwinDetector.defaultModelPath())
         let twindup = try BuiltExecutable(named: "twindup")
         func train(_ name: String, _ extra: [String]) throws -> (ProcessResult, String) {
