@@ -10,8 +10,13 @@ public final class BatchNorm: Layer {
     public let shift: Parameter
     public let runningMean: Parameter
     public let runningVariance: Parameter
-    /// The input and its per-channel statistics; backward recomputes x̂ from them rather than keeping a copy.
-    private var cache: (input: Tensor, mean: [Float], inverseDeviation: [Float])?
+    /// The input and its per-channel statistics; backward recomputes x̂ from them rather than keeping a copy. With
+    /// `fusedReLU`, the forward pass also ran the ReLU after this layer, and backward passes through it first.
+    private var cache: (input: Tensor, mean: [Float], inverseDeviation: [Float], fusedReLU: Bool)?
+
+    /// Whether the last training forward pass ran the ReLU after this layer fused with it: `backward` then takes the
+    /// ReLU's output gradient, and the ReLU's own backward pass is skipped.
+    var ranFusedReLU: Bool { cache?.fusedReLU ?? false }
 
     public init(name: String, channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         self.name = name
@@ -42,13 +47,13 @@ public final class BatchNorm: Layer {
     }
 
     public func forward(_ input: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        try forward(input, context: context, fusedReLU: nil)
+        try forward(input, context: context, fusingReLU: false)
     }
 
-    /// The forward pass, followed by `relu` in the same pass over memory when one is given (Sequential fuses a
-    /// BatchNorm and the ReLU after it in training, where the two would otherwise stream the whole batch twice).
-    /// `relu` then caches the rectified output, which is positive exactly where its input is.
-    func forward(_ input: Tensor, context: ExecutionContext, fusedReLU relu: ReLU?) throws(NeuralNetError) -> Tensor {
+    /// The forward pass, followed with `fusingReLU` by the ReLU after this layer in the same pass over memory
+    /// (Sequential fuses a BatchNorm and the ReLU after it in training, where the two would otherwise stream the
+    /// whole batch twice).
+    func forward(_ input: Tensor, context: ExecutionContext, fusingReLU: Bool) throws(NeuralNetError) -> Tensor {
         let (batch, pixels) = try layout(input.shape)
         let training = context.mode == .training
         if training && batch * pixels < 2 {
@@ -58,7 +63,7 @@ public final class BatchNorm: Layer {
         var inverseDeviations = [Float](repeating: 0, count: channels)
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
-        let (channels, epsilon, floor) = (self.channels, self.epsilon, relu == nil ? -Float.infinity : 0)
+        let (channels, epsilon, floor) = (self.channels, self.epsilon, fusingReLU ? 0 : -Float.infinity)
         let count = Float(batch * pixels)
         input.scalars.withUnsafeBufferPointer { inputBuffer in
             output.scalars.withUnsafeMutableBufferPointer { outputBuffer in
@@ -102,21 +107,14 @@ public final class BatchNorm: Layer {
                 runningVariance.value.scalars[channel] =
                     (1 - momentum) * runningVariance.value.scalars[channel] + momentum * variances[channel] * unbiased
             }
-            cache = (input, means, inverseDeviations)
-            relu?.cachedInput = output
+            cache = (input, means, inverseDeviations, fusingReLU)
         }
         return output
     }
 
+    /// The backward pass; after a fused forward pass (`ranFusedReLU`), through that ReLU first: the gradient passes
+    /// where the rectified output was positive, without a pass of its own.
     public func backward(_ outputGradient: Tensor, context: ExecutionContext) throws(NeuralNetError) -> Tensor {
-        try backward(outputGradient, context: context, throughFusedReLU: false)
-    }
-
-    /// The backward pass; with `throughFusedReLU` (the forward pass ran with the ReLU after this layer fused), through
-    /// that ReLU first: the gradient passes where the rectified output was positive, without a pass of its own.
-    func backward(
-        _ outputGradient: Tensor, context: ExecutionContext, throughFusedReLU: Bool
-    ) throws(NeuralNetError) -> Tensor {
         guard let cache else { throw missingForwardCache() }
         let shape = cache.input.shape
         let (batch, pixels) = try layout(shape)
@@ -136,7 +134,7 @@ public final class BatchNorm: Layer {
                                 for channel in range {
                                     let (mean, inverse) = (cache.mean[channel], cache.inverseDeviation[channel])
                                     let gate =
-                                        throughFusedReLU
+                                        cache.fusedReLU
                                         ? BatchNormLoops.ReLUGate(
                                             scale: scale.value.scalars[channel], shift: shift.value.scalars[channel])
                                         : nil

@@ -1,8 +1,8 @@
 /// max(0, x), element-wise, any shape.
 public final class ReLU: Layer {
     public let name: String
-    /// The input, or the output when BatchNorm ran this layer fused with itself: both are positive at the same places.
-    var cachedInput: Tensor?
+    /// The input, in training; a BatchNorm that ran this layer fused with itself passes its gradient instead.
+    private var cachedInput: Tensor?
 
     public init(name: String) { self.name = name }
 

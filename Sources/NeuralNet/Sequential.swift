@@ -64,7 +64,7 @@ public final class Sequential: Layer {
         while index < layers.count {
             // In training, a BatchNorm and the ReLU after it run as one pass over the batch.
             if context.mode == .training, let (norm, relu) = normAndReLU(at: index) {
-                value = try norm.forward(value, context: context, fusedReLU: relu)
+                value = try norm.forward(value, context: context, fusingReLU: true)
                 afterStep(norm.name + "+" + relu.name)
                 index += 2
             } else {
@@ -129,8 +129,8 @@ public final class Sequential: Layer {
         var index = layers.count - 1
         while index >= 0 {
             // A ReLU after a BatchNorm gates the BatchNorm's gradient passes instead of making its own.
-            if index >= 1, let (norm, relu) = normAndReLU(at: index - 1), relu.cachedInput != nil {
-                gradient = try norm.backward(gradient, context: context, throughFusedReLU: true)
+            if index >= 1, let (norm, relu) = normAndReLU(at: index - 1), norm.ranFusedReLU {
+                gradient = try norm.backward(gradient, context: context)
                 afterStep(norm.name + "+" + relu.name)
                 index -= 2
             } else {
