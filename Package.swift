@@ -101,7 +101,8 @@ let package = Package(
             ],
             swiftSettings: strictSwift),
         .testTarget(
-            name: "NeuralNetTests", dependencies: ["NeuralNet"], exclude: ["Fixtures"], swiftSettings: strictSwift),
+            name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]
 )

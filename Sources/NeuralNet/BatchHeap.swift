@@ -16,6 +16,15 @@ public enum BatchHeap {
     /// The heap's free top is kept up to 1 GiB instead of being trimmed after every step.
     public static let trimThreshold: Int32 = 1 << 30
 
+    /// The twindup commands that stream tensors batch after batch and run with these settings: train, calibrate,
+    /// eval, and bench neural, which times training. The daemon and scan keep glibc's defaults.
+    public static let commandPaths = [["train"], ["calibrate"], ["eval"], ["bench", "neural"]]
+
+    /// Whether a twindup command line (`arguments`, without the program's name) runs one of `commandPaths`.
+    public static func isBatchCommand(_ arguments: [String]) -> Bool {
+        commandPaths.contains { path in arguments.count >= path.count && Array(arguments.prefix(path.count)) == path }
+    }
+
     /// The settings that failed, by name; empty when glibc took all of them.
     @discardableResult
     public static func keepFreedMemoryForReuse() -> [String] {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ImageIO
+import TestSupport
 import Testing
 
 @testable import DuplicateIndex
@@ -44,11 +45,8 @@ struct CrashTests {
             let tree = folder.appendingPathComponent("tree")
             let paths = try Self.writePictures(to: tree)
             let indexPath = folder.appendingPathComponent("index.sqlite").path
-            let binary = IndexFixtures.twindupBinary
-            try #require(FileManager.default.isExecutableFile(atPath: binary), "twindup is not built at \(binary)")
-
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
+            process.executableURL = try BuiltExecutable(named: "twindup").url
             process.arguments = ["scan", tree.path, "--index", indexPath, "--model", IndexFixtures.modelPath]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

@@ -4,12 +4,11 @@ import ImageIO
 import TestSupport
 import TwinModel
 
-/// The shipped model, scratch folders of real pictures, and the built twindup binary.
+/// The shipped model and scratch folders of real pictures.
 enum IndexFixtures {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    static let modelPath = packageRoot.appendingPathComponent("Sources/TwinModel/Resources/twindup.safetensors").path
+    static let modelPath = TestData.packageRoot.appendingPathComponent(
+        "Sources/TwinModel/Resources/twindup.safetensors"
+    ).path
 
     static func detector() throws -> TwinDetector { try TwinDetector(contentsOf: modelPath) }
 
@@ -19,19 +18,6 @@ enum IndexFixtures {
 
     /// Pictures that share nothing: a photo of a face, a small PNG rendering, a grey gradient pattern.
     static let unrelated = ["jpeg/testorig.jpg", "jpeg/vgl_5674_0098.png", "png/pngsuite/basn0g08.png"]
-
-    /// The twindup executable built beside the test runner.
-    static var twindupBinary: String {
-        let runnerFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for folder in [
-            runnerFolder, runnerFolder.deletingLastPathComponent(),
-            packageRoot.appendingPathComponent(".build/release"),
-        ] {
-            let candidate = folder.appendingPathComponent("twindup").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return packageRoot.appendingPathComponent(".build/release/twindup").path
-    }
 
     /// A scratch folder, removed when `body` returns.
     static func withScratch<Result>(_ body: (URL) throws -> Result) throws -> Result {
