@@ -93,16 +93,15 @@ public struct TrainingRun {
             resume
             ? (try? SafeTensors(decoding: [UInt8](FileManager.default.contents(atPath: bestPath) ?? Data()))) : nil
         var bestScore = best.flatMap { Double($0.metadata["average_precision"] ?? "") } ?? -1
-        let started = Date()
-        let firstStep = trainer.step
+        var pace = TrainingPace(windowSteps: max(configuration.validateEvery, configuration.mineEvery))
+        pace.record(step: trainer.step, at: ProcessInfo.processInfo.systemUptime)
         while trainer.step < configuration.steps {
             let report = try trainer.trainStep()
             smoothedLoss = smoothedLoss.map { 0.95 * $0 + 0.05 * report.loss } ?? report.loss
             if report.step % 10 == 0 || report.step == configuration.steps {
-                let elapsed = Date().timeIntervalSince(started)
-                let stepsDone = report.step - firstStep
-                let imagesPerSecond = Double(stepsDone * report.images) / max(elapsed, 1e-9)
-                let remaining = elapsed / Double(max(stepsDone, 1)) * Double(configuration.steps - report.step)
+                pace.record(step: report.step, at: ProcessInfo.processInfo.systemUptime)
+                let imagesPerSecond = pace.imagesPerSecond(imagesPerStep: report.images) ?? 0
+                let remaining = pace.secondsRemaining(totalSteps: configuration.steps) ?? 0
                 let epoch = Double(report.step * configuration.batchSources) / Double(training.images.count)
                 let feedbackText = feedback.pairs.isEmpty ? "" : " feedback pairs used \(trainer.feedbackPairsUsed)"
                 log(
