@@ -14,33 +14,25 @@ import Testing
         var kernel = (-radius...radius).map { offset in exp(-Float(offset * offset) / (2 * sigma * sigma)) }
         let total = kernel.reduce(0, +)
         kernel = kernel.map { $0 / total }
-        var horizontal = [Float](repeating: 0, count: samples.count)
-        for y in 0..<height {
-            for x in 0..<width {
-                for channel in 0..<3 {
-                    var sum: Float = 0
-                    for (tap, weight) in kernel.enumerated() {
-                        let sourceX = min(max(x + tap - radius, 0), width - 1)
-                        sum += samples[(y * width + sourceX) * 3 + channel] * weight
+        // One pass along rows, then one along columns, each a sum per output sample.
+        func pass(_ input: [Float], alongRows: Bool) -> [Float] {
+            var output = [Float](repeating: 0, count: input.count)
+            for y in 0..<height {
+                for x in 0..<width {
+                    for channel in 0..<3 {
+                        var sum: Float = 0
+                        for (tap, weight) in kernel.enumerated() {
+                            let sourceX = alongRows ? min(max(x + tap - radius, 0), width - 1) : x
+                            let sourceY = alongRows ? y : min(max(y + tap - radius, 0), height - 1)
+                            sum += input[(sourceY * width + sourceX) * 3 + channel] * weight
+                        }
+                        output[(y * width + x) * 3 + channel] = sum
                     }
-                    horizontal[(y * width + x) * 3 + channel] = sum
                 }
             }
+            return output
         }
-        var result = [Float](repeating: 0, count: samples.count)
-        for y in 0..<height {
-            for x in 0..<width {
-                for channel in 0..<3 {
-                    var sum: Float = 0
-                    for (tap, weight) in kernel.enumerated() {
-                        let sourceY = min(max(y + tap - radius, 0), height - 1)
-                        sum += horizontal[(sourceY * width + x) * 3 + channel] * weight
-                    }
-                    result[(y * width + x) * 3 + channel] = sum
-                }
-            }
-        }
-        return result
+        return pass(pass(samples, alongRows: true), alongRows: false)
     }
 
     /// Sizes from a single pixel to kernels wider than the picture, where every tap of an edge pixel is clamped.
