@@ -125,8 +125,8 @@ struct PixelCanvas {
         let radius = kernel.count / 2
         for (tap, weight) in kernel.enumerated() {
             let shift = tap - radius
-            // Pixels x in inside reach x + shift within the row; those before it read the first pixel, after it
-            // the last.
+            // Pixels x in insideStart..<insideEnd read x + shift within the row; those before read the first
+            // pixel, those after the last.
             let insideStart = min(width, max(0, -shift))
             let insideEnd = max(insideStart, min(width, width - shift))
             for x in 0..<insideStart {
