@@ -13,6 +13,10 @@ public enum TestData {
     public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The model file the package ships, in the source tree.
+    public static let shippedModel = packageRoot.appendingPathComponent(
+        "Sources/TwinModel/Resources/twindup.safetensors")
+
     public static func path(_ relative: String) -> String {
         root.appendingPathComponent(relative).path
     }

@@ -31,8 +31,7 @@ struct DebianPackageTests {
             "\(configuration) is missing or watches no folder")
         #expect(root.exists("/etc/logrotate.d/twindup"))
         #expect(root.exists("/usr/lib/sysctl.d/90-twindup-inotify.conf"))
-        let shippedModel = TestData.packageRoot.appendingPathComponent(
-            "Sources/TwinModel/Resources/twindup.safetensors")
+        let shippedModel = TestData.shippedModel
         let model = SystemdUnitTests.modelPath(besideProgram: command[0])
         #expect(try Data(contentsOf: root.url(model)) == Data(contentsOf: shippedModel), "\(model) is not the model")
 

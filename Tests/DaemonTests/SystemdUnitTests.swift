@@ -82,8 +82,7 @@ struct SystemdUnitTests {
 
         // The daemon looks for its model at <program's folder>/../share/twindup.
         let model = Self.modelPath(besideProgram: program)
-        let shippedModel = TestData.packageRoot.appendingPathComponent(
-            "Sources/TwinModel/Resources/twindup.safetensors")
+        let shippedModel = TestData.shippedModel
         #expect(
             try Data(contentsOf: staged.url(model)) == Data(contentsOf: shippedModel),
             "\(model) is not the package's model")
@@ -211,8 +210,7 @@ struct SystemdUnitTests {
         #expect(shown.report == (try Self.defaultReport(of: unit)))
         #expect(shown.index == "/var/lib/" + (try unit.required("StateDirectory")) + "/index.sqlite")
         #expect(shown.model == Self.modelPath(besideProgram: try unit.execStart()[0]))
-        let shippedModel = TestData.packageRoot.appendingPathComponent(
-            "Sources/TwinModel/Resources/twindup.safetensors")
+        let shippedModel = TestData.shippedModel
         #expect(shown.threshold == (try Self.threshold(inModel: shippedModel)), "the model's default threshold differs")
     }
 

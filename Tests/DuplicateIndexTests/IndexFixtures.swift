@@ -6,9 +6,7 @@ import TwinModel
 
 /// The shipped model and scratch folders of real pictures.
 enum IndexFixtures {
-    static let modelPath = TestData.packageRoot.appendingPathComponent(
-        "Sources/TwinModel/Resources/twindup.safetensors"
-    ).path
+    static let modelPath = TestData.shippedModel.path
 
     static func detector() throws -> TwinDetector { try TwinDetector(contentsOf: modelPath) }
 
