@@ -30,8 +30,8 @@ public struct BuiltExecutable: Sendable {
         url = found
     }
 
-    /// Runs the executable to completion with `arguments`.
-    public func run(_ arguments: [String]) throws -> ProcessResult {
-        try ChildProcess.run(url, arguments)
+    /// Runs the executable to completion with `arguments`, in `environment` (default: the tests' own).
+    public func run(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+        try ChildProcess.run(url, arguments, environment: environment)
     }
 }

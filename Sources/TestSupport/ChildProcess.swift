@@ -2,8 +2,10 @@ import Foundation
 
 /// Runs a program as a real child process and collects what it wrote.
 public enum ChildProcess {
-    /// Runs `executable` to completion with `arguments`.
-    public static func run(_ executable: URL, _ arguments: [String]) throws -> ProcessResult {
+    /// Runs `executable` to completion with `arguments`, in `environment` (default: the tests' own).
+    public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil
+    ) throws -> ProcessResult {
         // Files rather than pipes: a pipe nobody drains while the process runs can fill and block it.
         let scratch = try TestData.makeScratchDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -21,6 +23,7 @@ public enum ChildProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardOutput = output
         process.standardError = errors
         try process.run()

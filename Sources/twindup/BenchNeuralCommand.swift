@@ -28,8 +28,16 @@ struct BenchNeuralCommand: AsyncParsableCommand {
                 + "per layer; the dump order is printed first."))
     var profilePasses: Int?
 
+    @Flag(help: "Only print which OpenBLAS kernels this process runs, and the processor's vector extensions.")
+    var kernels = false
+
     func run() async throws {
         guard (32...256).contains(inputSide) else { throw ValidationError("--input-side must be 32 to 256") }
+        let features = BLASKernels.Features.current
+        print(
+            "OpenBLAS kernels: \(BLASKernels.core) (processor: AVX2+FMA \(features.avx2FMA ? "yes" : "no"), "
+                + "AVX-512 \(features.avx512 ? "yes" : "no"))")
+        if kernels { return }
         if let profilePasses { return try LayerProfile.run(passes: profilePasses, inputSide: inputSide) }
         var architecture = TwinNetwork.Architecture.standard
         architecture.inputSide = inputSide

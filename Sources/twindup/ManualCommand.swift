@@ -59,6 +59,13 @@ enum ManualPage {
             .SH EXIT STATUS
             0 on success, 1 when a file could not be read or a command failed, 64 for a usage error,
             78 (EX_CONFIG) when \\fBtwindup watch\\fR refuses its configuration.
+            .SH ENVIRONMENT
+            .TP
+            .B OPENBLAS_CORETYPE
+            The OpenBLAS kernels the network runs on. When it is unset and OpenBLAS does not recognise the processor
+            (it then falls back to kernels without AVX2), twindup sets it to \\fBSkylakeX\\fR or \\fBHaswell\\fR
+            from the processor's vector extensions and starts itself again; a value already set is obeyed.
+            \\fBtwindup bench neural --kernels\\fR prints the kernels in use.
             .SH SEE ALSO
             .BR systemctl (1),
             .BR journalctl (1),

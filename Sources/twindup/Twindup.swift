@@ -5,6 +5,10 @@ import NeuralNet
 @main
 enum TwindupMain {
     static func main() async {
+        // First: a restart replaces the process, so nothing before it may have started work.
+        if let failed = BLASKernels.restartWithBetterKernelsIfNeeded() {
+            FileHandle.standardError.write(Data("twindup: warning: \(failed)\n".utf8))
+        }
         // Before the first await: glibc's arena limit binds only threads that have not allocated yet.
         if BatchHeap.isBatchCommand(Array(CommandLine.arguments.dropFirst())) {
             for failed in BatchHeap.keepFreedMemoryForReuse() {

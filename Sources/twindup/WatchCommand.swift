@@ -3,6 +3,7 @@ import Daemon
 import DuplicateIndex
 import Foundation
 import Logging
+import NeuralNet
 
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -167,6 +168,7 @@ struct WatchCommand: AsyncParsableCommand {
         JournalLogHandler.setLevel(settings.logLevel)
         LoggingSystem.bootstrap { label in JournalLogHandler(label: label) }
         let logger = Logger(label: "twindup")
+        logger.info("network products run on OpenBLAS's \(BLASKernels.core) kernels")
         var daemon = WatchDaemon(settings: settings, paths: paths) { try effectiveSettings() }
         daemon.delayPerEvent = testDelayPerEvent
         do {

@@ -1,0 +1,56 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import NeuralNet
+
+/// OpenBLAS falls back to SSE3 kernels on processors it does not know (Debian bookworm's 0.3.21 on recent Xeons),
+/// which made every embedding nearly three times slower; twindup then restarts itself with the kernels the
+/// processor can run.
+@Suite struct BLASKernelsTests {
+    @Test func anUnrecognisedProcessorGetsTheKernelsOfItsVectorExtensions() {
+        let avx512 = BLASKernels.Features(avx2FMA: true, avx512: true)
+        let avx2 = BLASKernels.Features(avx2FMA: true, avx512: false)
+        let sse = BLASKernels.Features(avx2FMA: false, avx512: false)
+        #expect(BLASKernels.betterCore(detected: "Prescott", features: avx512) == "SkylakeX")
+        #expect(BLASKernels.betterCore(detected: "Prescott", features: avx2) == "Haswell")
+        #expect(BLASKernels.betterCore(detected: "Nehalem", features: avx2) == "Haswell")
+        // A processor without AVX2 runs what OpenBLAS chose; so does one OpenBLAS recognised.
+        #expect(BLASKernels.betterCore(detected: "Prescott", features: sse) == nil)
+        #expect(BLASKernels.betterCore(detected: "Sandybridge", features: sse) == nil)
+        for recognised in ["Haswell", "SkylakeX", "Cooperlake", "Zen"] {
+            #expect(BLASKernels.betterCore(detected: recognised, features: avx512) == nil, "\(recognised)")
+        }
+    }
+
+    /// The real program, started without OPENBLAS_CORETYPE as a service would be: on a processor with AVX2 its
+    /// products must not run on kernels without it, whatever OpenBLAS made of the processor's model.
+    @Test func twindupRunsKernelsThatUseTheProcessorsVectorExtensions() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = nil
+        let result = try BuiltExecutable(named: "twindup").run(
+            ["bench", "neural", "--kernels"], environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        let core = try #require(Self.core(in: result), "\(result.standardOutput)")
+        #expect(!result.standardError.contains("warning"), "\(result.standardError)")
+        if BLASKernels.Features.current.avx2FMA {
+            #expect(!BLASKernels.coresWithoutAVX2.contains(core.lowercased()), "\(core) on a processor with AVX2")
+        }
+        if BLASKernels.Features.current.avx512 { #expect(core != "Haswell", "AVX-512 processor given Haswell") }
+    }
+
+    /// An operator's OPENBLAS_CORETYPE is obeyed, and the program does not restart itself in a loop.
+    @Test func anOperatorsCoreTypeIsLeftAlone() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = "Prescott"
+        let result = try BuiltExecutable(named: "twindup").run(
+            ["bench", "neural", "--kernels"], environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(Self.core(in: result) == "Prescott", "\(result.standardOutput)")
+    }
+
+    private static func core(in result: ProcessResult) -> String? {
+        guard let line = result.outputLines.first(where: { $0.hasPrefix("OpenBLAS kernels: ") }) else { return nil }
+        return line.dropFirst("OpenBLAS kernels: ".count).split(separator: " ").first.map(String.init)
+    }
+}
