@@ -7,7 +7,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure decoding and network speed against baselines run alongside.",
         subcommands: [
-            BenchDecodeCommand.self, BenchNeuralCommand.self, BenchIndexCommand.self, BenchScanCommand.self,
+            BenchDecodeCommand.self, BenchEmbedCommand.self, BenchNeuralCommand.self, BenchIndexCommand.self,
+            BenchScanCommand.self,
             BenchWatchCommand.self,
         ]
     )

@@ -57,27 +57,28 @@ struct BenchDecodeCommand: ParsableCommand {
             for repetition in 0..<repetitions {
                 // Interleaved, so that a noisy neighbour slows every measurement alike.
                 if repetition < max(3, repetitions / 3) {
-                    fullTimes.append(try time { _ = try decoder.decode(fileAt: path) })
+                    fullTimes.append(try BenchTiming.time { _ = try decoder.decode(fileAt: path) })
                 }
                 scaledTimes.append(
-                    try time { _ = try decoder.decode(fileAt: path, minimumShortSide: minimumShortSide) })
-                djpegTimes.append(try time { try runDjpeg(path) })
-                spawnTimes.append(try time { try runDjpeg(scratch.path) })
+                    try BenchTiming.time { _ = try decoder.decode(fileAt: path, minimumShortSide: minimumShortSide) })
+                djpegTimes.append(try BenchTiming.time { try runDjpeg(path) })
+                spawnTimes.append(try BenchTiming.time { try runDjpeg(scratch.path) })
             }
             let megapixels = Double(full.width * full.height) / 1e6
-            let djpegMs = median(djpegTimes)
-            let spawnMs = median(spawnTimes)
-            let scaledMs = median(scaledTimes)
+            let djpegMs = BenchTiming.medianMilliseconds(djpegTimes)
+            let spawnMs = BenchTiming.medianMilliseconds(spawnTimes)
+            let scaledMs = BenchTiming.medianMilliseconds(scaledTimes)
             let name = URL(fileURLWithPath: path).lastPathComponent
             let size = "\(scaled.width)x\(scaled.height)"
             print(
-                pad(name, 38), pad(String(format: "%.1f", megapixels), 5, right: true),
-                pad(String(format: "%.1f", median(fullTimes)), 7, right: true),
-                pad(String(format: "%.2f (%@)", scaledMs, size), 19, right: true),
-                pad(String(format: "%.2f", djpegMs), 9, right: true),
-                pad(String(format: "%.2f", spawnMs), 6, right: true),
-                pad(String(format: "%.2f", scaledMs / djpegMs), 13, right: true),
-                pad(djpegMs > spawnMs ? String(format: "%.2f", scaledMs / (djpegMs - spawnMs)) : "n/a", 21, right: true)
+                BenchTiming.pad(name, 38), BenchTiming.pad(String(format: "%.1f", megapixels), 5, right: true),
+                BenchTiming.pad(String(format: "%.1f", BenchTiming.medianMilliseconds(fullTimes)), 7, right: true),
+                BenchTiming.pad(String(format: "%.2f (%@)", scaledMs, size), 19, right: true),
+                BenchTiming.pad(String(format: "%.2f", djpegMs), 9, right: true),
+                BenchTiming.pad(String(format: "%.2f", spawnMs), 6, right: true),
+                BenchTiming.pad(String(format: "%.2f", scaledMs / djpegMs), 13, right: true),
+                BenchTiming.pad(
+                    djpegMs > spawnMs ? String(format: "%.2f", scaledMs / (djpegMs - spawnMs)) : "n/a", 21, right: true)
             )
         }
     }
@@ -114,24 +115,5 @@ struct BenchDecodeCommand: ParsableCommand {
         guard process.terminationStatus == 0 else {
             throw ValidationError("\(djpeg) failed on \(path) with status \(process.terminationStatus)")
         }
-    }
-
-    private func time(_ work: () throws -> Void) throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try work()
-        return clock.now - start
-    }
-
-    /// Median in milliseconds.
-    private func median(_ durations: [Duration]) -> Double {
-        let sorted = durations.sorted()
-        let middle = sorted[sorted.count / 2]
-        return Double(middle.components.seconds) * 1e3 + Double(middle.components.attoseconds) / 1e15
-    }
-
-    private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let padding = String(repeating: " ", count: max(0, width - text.count))
-        return right ? padding + text : text + padding
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DuplicateIndex
 import Foundation
 import ImageIO
+import NeuralNet
 import TwinModel
 
 /// Scan throughput on real pictures against decode-only at the same DCT scale, and against imagehash's pHash.
@@ -48,8 +49,10 @@ struct BenchScanCommand: ParsableCommand {
         let jpegs = files.filter { $0.path.lowercased().hasSuffix(".png") == false }.count
         print(
             String(
-                format: "twindup bench scan: %d pictures (%d JPEG, %d PNG), %.1f MP on average, %d cores",
-                files.count, jpegs, files.count - jpegs, pixels / Double(files.count), ProcessInfoCores.active))
+                format: "twindup bench scan: %d pictures (%d JPEG, %d PNG), %.1f MP on average, %d cores, "
+                    + "OpenBLAS's %@ kernels",
+                files.count, jpegs, files.count - jpegs, pixels / Double(files.count), ProcessInfoCores.active,
+                BLASKernels.core))
         let paths = files.map(\.path)
         // The scan's own DCT scale: with window matching, enough that a window fills the network's input.
         let side = detector.minimumDecodeSide
@@ -90,7 +93,7 @@ struct BenchScanCommand: ParsableCommand {
             }
         }
         // A fixed shuffle: the same files on every run, JPEGs and PNGs mixed as the folders hold them.
-        candidates.sort { Self.shuffleKey($0) < Self.shuffleKey($1) }
+        candidates.sort { PictureSize.shuffleKey($0) < PictureSize.shuffleKey($1) }
         var chosen: [(String, Double)] = []
         for path in candidates where chosen.count < count {
             guard let size = PictureSize.of(fileAt: path) else { continue }
@@ -101,11 +104,6 @@ struct BenchScanCommand: ParsableCommand {
             throw ValidationError("only \(chosen.count) pictures of \(minMegapixels)–\(maxMegapixels) MP found")
         }
         return chosen
-    }
-
-    private static func shuffleKey(_ path: String) -> UInt64 {
-        // FNV-1a of the path.
-        path.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
     private func decodeOnly(_ paths: [String], side: Int) -> Double {

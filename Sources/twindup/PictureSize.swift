@@ -3,13 +3,25 @@ import Foundation
 /// A picture's stored width and height from its header, without decoding: the PNG IHDR or the first JPEG SOF.
 /// For choosing benchmark files by size.
 enum PictureSize {
+    /// What the header says: the stored size, and for a JPEG whether its frame is progressive (SOF2, SOF6,
+    /// SOF10, SOF14), which decides how much a scaled decode can skip.
+    struct Header {
+        let width: Int
+        let height: Int
+        let progressive: Bool
+    }
+
     static func of(fileAt path: String) -> (width: Int, height: Int)? {
+        header(fileAt: path).map { ($0.width, $0.height) }
+    }
+
+    static func header(fileAt path: String) -> Header? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         guard let head = try? handle.read(upToCount: 256 * 1024) else { return nil }
         let bytes = [UInt8](head)
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), bytes.count >= 24 {
-            return (bigEndian(bytes, 16, 4), bigEndian(bytes, 20, 4))
+            return Header(width: bigEndian(bytes, 16, 4), height: bigEndian(bytes, 20, 4), progressive: false)
         }
         guard bytes.starts(with: [0xFF, 0xD8]) else { return nil }
         var offset = 2
@@ -23,11 +35,19 @@ enum PictureSize {
             let length = bigEndian(bytes, offset + 2, 2)
             // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC).
             if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker) {
-                return (bigEndian(bytes, offset + 7, 2), bigEndian(bytes, offset + 5, 2))
+                return Header(
+                    width: bigEndian(bytes, offset + 7, 2), height: bigEndian(bytes, offset + 5, 2),
+                    progressive: [0xC2, 0xC6, 0xCA, 0xCE].contains(marker))
             }
             offset += 2 + length
         }
         return nil
+    }
+
+    /// A fixed shuffle key (FNV-1a of the path): benchmarks that sort candidates by it pick the same files on every
+    /// run, whatever order a folder lists them in.
+    static func shuffleKey(_ path: String) -> UInt64 {
+        path.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
     private static func bigEndian(_ bytes: [UInt8], _ offset: Int, _ count: Int) -> Int {

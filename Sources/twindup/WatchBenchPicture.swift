@@ -48,15 +48,11 @@ struct WatchBenchPicture {
             candidates.append((folder as NSString).appendingPathComponent(relative))
         }
         // A fixed shuffle (FNV-1a of the path), so reruns take the same photo whatever order the folder lists.
-        candidates.sort { shuffleKey($0) < shuffleKey($1) }
+        candidates.sort { PictureSize.shuffleKey($0) < PictureSize.shuffleKey($1) }
         return candidates.first { path in
             guard let size = PictureSize.of(fileAt: path) else { return false }
             return megapixels.contains(Double(size.width * size.height) / 1e6)
         }
-    }
-
-    private static func shuffleKey(_ path: String) -> UInt64 {
-        path.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
     /// `$TWINDUP_TESTDATA`, else ../shared/testdata beside the package this file was built from.
