@@ -16,6 +16,26 @@ public enum BLASKernels {
         return String(cString: name)
     }
 
+    /// Set by `restartWithBetterKernelsIfNeeded` for the restarted process: the core OpenBLAS took by itself.
+    static let replacedCoreVariable = "TWINDUP_OPENBLAS_REPLACED_CORE"
+
+    /// The core OpenBLAS took by itself before twindup restarted with `core`, or nil when OpenBLAS's choice (or the
+    /// operator's `OPENBLAS_CORETYPE`) stands.
+    public static var replacedCore: String? {
+        let environment = ProcessInfo.processInfo.environment
+        // Inherited by a child that OpenBLAS then served otherwise (an operator's OPENBLAS_CORETYPE), it says nothing.
+        guard let replaced = environment[replacedCoreVariable], coresWithoutAVX2.contains(replaced.lowercased()),
+            environment["OPENBLAS_CORETYPE"] == core, !coresWithoutAVX2.contains(core.lowercased())
+        else { return nil }
+        return replaced
+    }
+
+    /// `core`, and when twindup chose it, which core OpenBLAS took by itself: for logs and benchmarks.
+    public static var description: String {
+        guard let replacedCore else { return "OpenBLAS's \(core) kernels" }
+        return "OpenBLAS's \(core) kernels (chosen by twindup: OpenBLAS took \(replacedCore) for this processor)"
+    }
+
     /// The processor's vector extensions, as far as OpenBLAS's x86-64 kernels care.
     public struct Features: Sendable, Equatable {
         /// AVX2 and FMA, enabled by the operating system.
@@ -58,13 +78,14 @@ public enum BLASKernels {
         if let set = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !set.isEmpty { return nil }
         let detected = core
         guard let better = betterCore(detected: detected, features: .current) else { return nil }
-        guard setenv("OPENBLAS_CORETYPE", better, 1) == 0 else {
+        guard setenv("OPENBLAS_CORETYPE", better, 1) == 0, setenv(replacedCoreVariable, detected, 1) == 0 else {
             return
                 "cannot set OPENBLAS_CORETYPE (\(String(cString: strerror(errno)))); running OpenBLAS's \(detected) kernels"
         }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         let cause = String(cString: strerror(errno))
         unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(replacedCoreVariable)
         return "cannot restart with OpenBLAS's \(better) kernels (execv /proc/self/exe: \(cause)); running its "
             + "\(detected) kernels, slower"
     }

@@ -168,7 +168,7 @@ struct WatchCommand: AsyncParsableCommand {
         JournalLogHandler.setLevel(settings.logLevel)
         LoggingSystem.bootstrap { label in JournalLogHandler(label: label) }
         let logger = Logger(label: "twindup")
-        logger.info("network products run on OpenBLAS's \(BLASKernels.core) kernels")
+        logger.info("network products run on \(BLASKernels.description)")
         var daemon = WatchDaemon(settings: settings, paths: paths) { try effectiveSettings() }
         daemon.delayPerEvent = testDelayPerEvent
         do {

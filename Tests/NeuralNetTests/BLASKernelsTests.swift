@@ -37,16 +37,31 @@ import Testing
             #expect(!BLASKernels.coresWithoutAVX2.contains(core.lowercased()), "\(core) on a processor with AVX2")
         }
         if BLASKernels.Features.current.avx512 { #expect(core != "Haswell", "AVX-512 processor given Haswell") }
+        // When twindup replaced OpenBLAS's choice, it says which core it replaced: one without AVX2.
+        if let replaced = Self.replacedCore(in: result) {
+            #expect(BLASKernels.coresWithoutAVX2.contains(replaced.lowercased()), "\(result.standardOutput)")
+            #expect(["SkylakeX", "Haswell"].contains(core), "\(result.standardOutput)")
+        }
     }
 
     /// An operator's OPENBLAS_CORETYPE is obeyed, and the program does not restart itself in a loop.
     @Test func anOperatorsCoreTypeIsLeftAlone() throws {
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_CORETYPE"] = "Prescott"
+        // As a child of a restarted twindup would inherit it: it must not be reported as twindup's choice.
+        environment["TWINDUP_OPENBLAS_REPLACED_CORE"] = "Nehalem"
         let result = try BuiltExecutable(named: "twindup").run(
             ["bench", "neural", "--kernels"], environment: environment)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(Self.core(in: result) == "Prescott", "\(result.standardOutput)")
+        #expect(Self.replacedCore(in: result) == nil, "\(result.standardOutput)")
+    }
+
+    private static func replacedCore(in result: ProcessResult) -> String? {
+        guard let line = result.outputLines.first(where: { $0.hasPrefix("OpenBLAS kernels: ") }),
+            let range = line.range(of: "OpenBLAS took ")
+        else { return nil }
+        return line[range.upperBound...].prefix { $0 != ")" }.description
     }
 
     private static func core(in result: ProcessResult) -> String? {
