@@ -61,7 +61,7 @@ struct BenchEmbedCommand: ParsableCommand {
         let hashes = detector.windowMatching?.hashComparison != nil
         print(
             "twindup bench embed: \(photos.count) JPEG photos of \(minMegapixels)–\(maxMegapixels) MP, model "
-                + "\(detector.modelID), OpenBLAS's \(BLASKernels.core) kernels, one thread, median of \(repetitions) "
+                + "\(detector.modelID), \(BLASKernels.description), one thread, median of \(repetitions) "
                 + "runs in ms; decode from memory at the DCT scale for a short side ≥ \(side)")
         print(
             "photo                                      MP  frame        decoded    passes  decode   embed   whole  embed/decode  whole/decode"
@@ -141,17 +141,10 @@ struct BenchEmbedCommand: ParsableCommand {
                 candidates.append(path)
                 continue
             }
-            guard let walker = FileManager.default.enumerator(atPath: path) else {
-                throw ValidationError("\(path): cannot be listed")
-            }
-            for case let relative as String in walker
-            where ["jpg", "jpeg"].contains((relative as NSString).pathExtension.lowercased()) {
-                candidates.append((path as NSString).appendingPathComponent(relative))
-            }
+            candidates += try PictureSize.files(under: path, extensions: ["jpg", "jpeg"])
         }
-        candidates.sort { PictureSize.shuffleKey($0) < PictureSize.shuffleKey($1) }
         var chosen: [Photo] = []
-        for path in candidates where chosen.count < count {
+        for path in PictureSize.shuffled(candidates) where chosen.count < count {
             guard let header = PictureSize.header(fileAt: path) else { continue }
             let photo = Photo(path: path, header: header)
             if photo.megapixels >= minMegapixels && photo.megapixels <= maxMegapixels { chosen.append(photo) }

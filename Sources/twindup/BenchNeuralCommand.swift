@@ -35,10 +35,8 @@ struct BenchNeuralCommand: AsyncParsableCommand {
         guard (32...256).contains(inputSide) else { throw ValidationError("--input-side must be 32 to 256") }
         let features = BLASKernels.Features.current
         print(
-            "OpenBLAS kernels: \(BLASKernels.core)"
-                + (BLASKernels.replacedCore.map { " (chosen by twindup; OpenBLAS took \($0))" } ?? "")
-                + " (processor: AVX2+FMA \(features.avx2FMA ? "yes" : "no"), AVX-512 \(features.avx512 ? "yes" : "no"))"
-        )
+            "kernels: \(BLASKernels.description); processor: AVX2+FMA \(features.avx2FMA ? "yes" : "no"), "
+                + "AVX-512 \(features.avx512 ? "yes" : "no")")
         if kernels { return }
         if let profilePasses { return try LayerProfile.run(passes: profilePasses, inputSide: inputSide) }
         var architecture = TwinNetwork.Architecture.standard

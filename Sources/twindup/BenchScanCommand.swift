@@ -49,10 +49,9 @@ struct BenchScanCommand: ParsableCommand {
         let jpegs = files.filter { $0.path.lowercased().hasSuffix(".png") == false }.count
         print(
             String(
-                format: "twindup bench scan: %d pictures (%d JPEG, %d PNG), %.1f MP on average, %d cores, "
-                    + "OpenBLAS's %@ kernels",
+                format: "twindup bench scan: %d pictures (%d JPEG, %d PNG), %.1f MP on average, %d cores, %@",
                 files.count, jpegs, files.count - jpegs, pixels / Double(files.count), ProcessInfoCores.active,
-                BLASKernels.core))
+                BLASKernels.description))
         let paths = files.map(\.path)
         // The scan's own DCT scale: with window matching, enough that a window fills the network's input.
         let side = detector.minimumDecodeSide
@@ -82,18 +81,9 @@ struct BenchScanCommand: ParsableCommand {
     }
 
     private func choosePictures() throws -> [(path: String, megapixels: Double)] {
-        var candidates: [String] = []
-        for folder in folders {
-            guard let walker = FileManager.default.enumerator(atPath: folder) else {
-                throw ValidationError("\(folder): cannot be listed")
-            }
-            for case let relative as String in walker
-            where ["jpg", "jpeg", "png"].contains((relative as NSString).pathExtension.lowercased()) {
-                candidates.append((folder as NSString).appendingPathComponent(relative))
-            }
-        }
         // A fixed shuffle: the same files on every run, JPEGs and PNGs mixed as the folders hold them.
-        candidates.sort { PictureSize.shuffleKey($0) < PictureSize.shuffleKey($1) }
+        let candidates = PictureSize.shuffled(
+            try folders.flatMap { try PictureSize.files(under: $0, extensions: ["jpg", "jpeg", "png"]) })
         var chosen: [(String, Double)] = []
         for path in candidates where chosen.count < count {
             guard let size = PictureSize.of(fileAt: path) else { continue }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// A picture's stored width and height from its header, without decoding: the PNG IHDR or the first JPEG SOF.
@@ -44,10 +45,24 @@ enum PictureSize {
         return nil
     }
 
-    /// A fixed shuffle key (FNV-1a of the path): benchmarks that sort candidates by it pick the same files on every
-    /// run, whatever order a folder lists them in.
-    static func shuffleKey(_ path: String) -> UInt64 {
-        path.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    /// The files anywhere under `folder` whose extension, lower-cased, is one of `extensions`.
+    static func files(under folder: String, extensions: Set<String>) throws -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else {
+            throw ValidationError("\(folder): cannot be listed")
+        }
+        var files: [String] = []
+        for case let relative as String in walker
+        where extensions.contains((relative as NSString).pathExtension.lowercased()) {
+            files.append((folder as NSString).appendingPathComponent(relative))
+        }
+        return files
+    }
+
+    /// `paths` in a fixed shuffle (by FNV-1a of the path): benchmarks that choose from it pick the same files on
+    /// every run, whatever order a folder lists them in, with the folders' kinds of pictures mixed.
+    static func shuffled(_ paths: [String]) -> [String] {
+        let key = { (path: String) in path.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 } }
+        return paths.sorted { key($0) < key($1) }
     }
 
     private static func bigEndian(_ bytes: [UInt8], _ offset: Int, _ count: Int) -> Int {

@@ -39,16 +39,8 @@ struct WatchBenchPicture {
     }
 
     private static func choosePhoto(in folder: String, megapixels: ClosedRange<Double>) throws -> String? {
-        guard let walker = FileManager.default.enumerator(atPath: folder) else {
-            throw ValidationError("\(folder): cannot be listed")
-        }
-        var candidates: [String] = []
-        for case let relative as String in walker
-        where ["jpg", "jpeg"].contains((relative as NSString).pathExtension.lowercased()) {
-            candidates.append((folder as NSString).appendingPathComponent(relative))
-        }
-        // A fixed shuffle (FNV-1a of the path), so reruns take the same photo whatever order the folder lists.
-        candidates.sort { PictureSize.shuffleKey($0) < PictureSize.shuffleKey($1) }
+        // A fixed shuffle, so reruns take the same photo whatever order the folder lists.
+        let candidates = PictureSize.shuffled(try PictureSize.files(under: folder, extensions: ["jpg", "jpeg"]))
         return candidates.first { path in
             guard let size = PictureSize.of(fileAt: path) else { return false }
             return megapixels.contains(Double(size.width * size.height) / 1e6)

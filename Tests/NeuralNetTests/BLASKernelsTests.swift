@@ -57,15 +57,19 @@ import Testing
         #expect(Self.replacedCore(in: result) == nil, "\(result.standardOutput)")
     }
 
-    private static func replacedCore(in result: ProcessResult) -> String? {
-        guard let line = result.outputLines.first(where: { $0.hasPrefix("OpenBLAS kernels: ") }),
-            let range = line.range(of: "OpenBLAS took ")
+    /// The word after `marker` on the `kernels:` line `twindup bench neural --kernels` prints.
+    private static func word(after marker: String, in result: ProcessResult) -> String? {
+        guard let line = result.outputLines.first(where: { $0.hasPrefix("kernels: ") }),
+            let range = line.range(of: marker)
         else { return nil }
-        return line[range.upperBound...].prefix { $0 != ")" }.description
+        return String(line[range.upperBound...].prefix { $0 != " " })
+    }
+
+    private static func replacedCore(in result: ProcessResult) -> String? {
+        word(after: "OpenBLAS took ", in: result)
     }
 
     private static func core(in result: ProcessResult) -> String? {
-        guard let line = result.outputLines.first(where: { $0.hasPrefix("OpenBLAS kernels: ") }) else { return nil }
-        return line.dropFirst("OpenBLAS kernels: ".count).split(separator: " ").first.map(String.init)
+        word(after: "kernels: OpenBLAS's ", in: result)
     }
 }
